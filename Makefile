@@ -1,0 +1,32 @@
+# The two commands of the README:
+#   make demo   set up and run xennet on the bundled demo
+#   make test   set up and run the whole test suite (as root it also installs the Debian packages
+#               the tests use; without root it says what is missing and those tests skip)
+VENV ?= .venv
+PYTHON ?= python3
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint system-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+system-deps:
+	@sh scripts/system-deps.sh
+
+demo: $(STAMP)
+	@echo "== xennet lint fixtures/broken  (configs with real-world mistakes)"
+	@$(VENV)/bin/xennet lint fixtures/broken; status=$$?; \
+	  echo "== exit status $$status (1: findings at or above --fail-on)"; test $$status -le 1
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+test: $(STAMP) system-deps lint
+	$(VENV)/bin/pytest -q
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,84 @@
+"""Read one file, decide whether it is a Xen config and which syntax, and parse it.
+
+Never raises: whatever goes wrong becomes a ParseProblem (an E finding later) or a "skipped" entry.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from xennet.findings import Location
+
+from .detect import detect_format
+from .facts import ConfigFile, ConfigFormat, ParseProblem
+from .sxp import parse_sxp
+from .xlcfg import parse_xl
+from .xmcfg import parse_xm
+
+MAX_INPUT_BYTES = 32 * 1024 * 1024
+_PARSERS = {ConfigFormat.XL: parse_xl, ConfigFormat.XM: parse_xm, ConfigFormat.SXP: parse_sxp}
+
+
+@dataclass
+class Loaded:
+    """The outcome for one file: a parsed config, or why there is none."""
+
+    config: ConfigFile | None = None
+    problems: list[ParseProblem] = field(default_factory=list)  # could not be analyzed: report
+    skipped: str | None = None  # not a Xen config, met while walking a folder: count
+
+
+def load_config(path: str, explicit: bool) -> Loaded:
+    whole_file = Location(path)
+    try:
+        if not os.path.isfile(path):
+            return _not_analyzed(path, explicit, "not a regular file", "unreadable")
+        size = os.path.getsize(path)
+        if size > MAX_INPUT_BYTES:
+            return Loaded(
+                problems=[
+                    ParseProblem(
+                        "too-large",
+                        f"file is {size} bytes, more than the {MAX_INPUT_BYTES} bytes a config may have;"
+                        " not analyzed",
+                        whole_file,
+                    )
+                ]
+            )
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        return Loaded(problems=[ParseProblem("unreadable", f"cannot read file: {error.strerror}", whole_file)])
+    if b"\0" in data:
+        return _not_analyzed(path, explicit, "binary file", "binary")
+    text, encoding_problem = _decode(data, path)
+    fmt = detect_format(path, text)
+    if fmt is None:
+        return _not_analyzed(path, explicit, "not a Xen domain, xl.conf or SXP config", "unrecognized")
+    config = _PARSERS[fmt](text, path)
+    if encoding_problem is not None:
+        config.problems.insert(0, encoding_problem)
+    return Loaded(config=config)
+
+
+def _not_analyzed(path: str, explicit: bool, why: str, kind: str) -> Loaded:
+    if explicit:
+        return Loaded(problems=[ParseProblem(kind, f"{why}; not analyzed", Location(path))])
+    return Loaded(skipped=why)
+
+
+def _decode(data: bytes, path: str) -> tuple[str, ParseProblem | None]:
+    """UTF-8, or UTF-8 with replacement characters and a problem pointing at the first bad byte."""
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as error:
+        before = data[: error.start]
+        line = before.count(b"\n") + 1
+        column = error.start - (before.rfind(b"\n") + 1) + 1
+        problem = ParseProblem(
+            "encoding",
+            f"invalid UTF-8 byte 0x{data[error.start]:02x}; the file was read with replacement characters",
+            Location(path, line, column),
+        )
+        return data.decode("utf-8", errors="replace"), problem

@@ -1,0 +1,1 @@
+"""Capture readers, packet tables and detectors (family P). Filled by the capture-engine issue."""

@@ -1,0 +1,117 @@
+"""The `xennet` command line."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+
+import click
+
+from xennet import __version__
+from xennet.discover import MissingPathError
+from xennet.findings import Severity
+from xennet.lint.runner import LintResult, lint_paths
+from xennet.registry import Rule, all_rules, find_rule, select_rules, unknown_codes
+from xennet.report import json_report, rules_doc, text
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+PROGRESS_THRESHOLD = 200  # files; below this a progress bar would only flicker
+
+
+def _codes(values: Iterable[str]) -> list[str]:
+    """--select X1,E --select vif-mac-invalid -> ["X1", "E", "vif-mac-invalid"]."""
+    return [code.strip() for value in values for code in value.split(",") if code.strip()]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="xennet")
+def main() -> None:
+    """Find why Xen guests cannot talk on the network."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--select", multiple=True, metavar="CODES",
+              help="Only these rules: IDs, slugs or family prefixes, comma-separated (e.g. X1,E).")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Leave out these rules (same syntax).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error",
+              show_default=True, help="Exit 1 when a finding at or above this severity is reported.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("-v", "--verbose", is_flag=True, help="Also list the files that were skipped and why.")
+def lint(paths: tuple[str, ...], output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],
+         fail_on: str, color: str, verbose: bool) -> None:
+    """Lint Xen domain configs (xl.cfg, xm, SXP) under PATHS (files or folders)."""
+    select_codes, ignore_codes = _codes(select), _codes(ignore)
+    bad = unknown_codes(select_codes + ignore_codes)
+    if bad:
+        raise click.UsageError(f"unknown rule code(s): {', '.join(bad)} (see `xennet rules`)")
+    rules = select_rules(select_codes, ignore_codes)
+    try:
+        result = _run_with_progress(paths, rules)
+    except MissingPathError as error:
+        raise click.UsageError(f"no such file or directory: {error}") from None
+    _print_result(result, output_format, color, verbose)
+    sys.exit(_exit_code(result, Severity.parse(fail_on)))
+
+
+def _run_with_progress(paths: tuple[str, ...], rules: list[Rule]) -> LintResult:
+    """A progress bar on a terminal for big trees; quiet otherwise (CI logs, pipes)."""
+    if not sys.stderr.isatty():
+        return lint_paths(paths, rules)
+    seen = 0
+    bar = click.progressbar(length=0, label="Linting", file=sys.stderr, show_pos=True)
+
+    def tick(_path: str) -> None:
+        nonlocal seen
+        seen += 1
+        if seen >= PROGRESS_THRESHOLD:
+            bar.length = seen
+            bar.update(1 if seen > PROGRESS_THRESHOLD else seen)
+            bar.render_progress()
+
+    result = lint_paths(paths, rules, on_file=tick)
+    if seen >= PROGRESS_THRESHOLD:
+        bar.render_finish()
+    return result
+
+
+def _print_result(result: LintResult, output_format: str, color: str, verbose: bool) -> None:
+    model = result.model
+    files = [config.path for config in model.files]
+    if output_format == "json":
+        click.echo(json_report.render(result.findings, files, model.skipped))
+        return
+    use_color = color == "always" or (color == "auto" and sys.stdout.isatty())
+    for finding in result.findings:
+        click.echo(text.format_finding(finding, use_color), color=use_color)
+    if verbose:
+        for path, reason in model.skipped:
+            click.echo(f"skipped: {text.safe(path)}: {reason}")
+    click.echo(text.summary_line(result.findings, len(files), len(model.skipped)))
+
+
+def _exit_code(result: LintResult, fail_on: Severity) -> int:
+    if result.unreadable:
+        return EXIT_USAGE
+    if any(finding.severity.rank >= fail_on.rank for finding in result.findings):
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+@main.command("rules")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_command(output_format: str) -> None:
+    """List every rule: ID, slug, default severity and summary."""
+    click.echo(rules_doc.render_table(all_rules(), output_format))
+
+
+@main.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Print a rule's documentation (ID or slug) with its bad and good examples."""
+    rule = find_rule(code)
+    if rule is None:
+        raise click.UsageError(f"unknown rule {code!r} (see `xennet rules`)")
+    click.echo(rules_doc.render_rule(rule))

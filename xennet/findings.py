@@ -1,0 +1,83 @@
+"""The core types every part of xennet speaks: where a fact came from, and what is wrong with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    """How bad a finding is. Ordered: info < warning < error."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        return cls(text.strip().lower())
+
+
+_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in an input file. Lines and columns are 1-based; 0 means "unknown / whole file"."""
+
+    path: str
+    line: int = 0
+    column: int = 0
+    end_line: int = 0
+    end_column: int = 0
+
+    def __str__(self) -> str:
+        if not self.line:
+            return self.path
+        if not self.column:
+            return f"{self.path}:{self.line}"
+        return f"{self.path}:{self.line}:{self.column}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+        }
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: which rule, how bad, what and where, plus the other places involved."""
+
+    rule_id: str
+    slug: str
+    severity: Severity
+    message: str
+    location: Location
+    related: tuple[Location, ...] = ()
+    evidence: tuple[str, ...] = ()
+    fix: str = ""
+
+    @property
+    def sort_key(self) -> tuple[object, ...]:
+        loc = self.location
+        return (loc.path, loc.line, loc.column, self.rule_id, self.message)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rule_id": self.rule_id,
+            "slug": self.slug,
+            "severity": self.severity.value,
+            "message": self.message,
+            "location": self.location.to_dict(),
+            "related": [loc.to_dict() for loc in self.related],
+            "evidence": list(self.evidence),
+            "fix": self.fix,
+        }

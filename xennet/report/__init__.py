@@ -1,0 +1,1 @@
+"""Reporters: they print findings; they never judge or parse."""

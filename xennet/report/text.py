@@ -1,0 +1,48 @@
+"""The default human output: `path:line:col: severity ID [slug] message`, then the fix.
+
+Text that comes from input files is shown with control characters escaped, so a hostile config
+cannot drive the terminal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+import click
+
+from xennet.findings import Finding, Severity
+
+_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text: str) -> str:
+    """Escape control characters (except tab) as \\xNN."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def format_finding(finding: Finding, color: bool) -> str:
+    severity = finding.severity.value
+    if color:
+        severity = click.style(severity, fg=_COLORS[finding.severity], bold=True)
+    where = safe(str(finding.location))
+    head = f"{where}: {severity} {finding.rule_id} [{finding.slug}] {safe(finding.message)}"
+    lines = [head]
+    lines.extend(f"    related: {safe(str(loc))}" for loc in finding.related)
+    if finding.fix:
+        fix = safe(finding.fix)
+        lines.append(f"    fix: {click.style(fix, fg='green') if color else fix}")
+    return "\n".join(lines)
+
+
+def summary_line(findings: Sequence[Finding], files: int, skipped: int) -> str:
+    counts = Counter(f.severity for f in findings)
+    parts = [f"{counts[s]} {s.value}{'s' if counts[s] != 1 and s is not Severity.INFO else ''}"
+             for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)]
+    found = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}" if findings else "No findings"
+    line = f"{found} ({', '.join(parts)}) in {files} config file{'s' if files != 1 else ''}"
+    if skipped:
+        line += f"; {skipped} file{'s' if skipped != 1 else ''} skipped (not Xen configs; -v lists them)"
+    return line + "."

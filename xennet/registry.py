@@ -71,7 +71,9 @@ class Rule:
     def matches(self, code: str) -> bool:
         """`code` is this rule's ID, its slug, or a prefix of its ID (a family such as `X` or `X1`)."""
         code = code.strip()
-        return code.lower() == self.slug or self.id.upper().startswith(code.upper()) and code != ""
+        if not code:
+            return False
+        return code.lower() == self.slug or self.id.startswith(code.upper())
 
 
 def _rule_from_module(module: ModuleType) -> Rule:

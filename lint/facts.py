@@ -84,6 +84,8 @@ class ConfigFile:
     problems: list[ParseProblem] = field(default_factory=list)
     sexprs: list[SExpr] = field(default_factory=list)
     lines: tuple[str, ...] = ()  # the source text split into lines (for messages and suppressions)
+    # For XM files only: what xl (libxlu) would say about the same text. Empty when xl reads it too.
+    xl_problems: list[ParseProblem] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,8 @@ def load_config(path: str, explicit: bool) -> Loaded:
     if fmt is None:
         return _not_analyzed(path, explicit, "not a Xen domain, xl.conf or SXP config", "unrecognized")
     config = _PARSERS[fmt](text, path)
+    if fmt is ConfigFormat.XM:
+        config.xl_problems = parse_xl(text, path).problems
     if encoding_problem is not None:
         config.problems.insert(0, encoding_problem)
     return Loaded(config=config)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 
 from click.testing import CliRunner
-from conftest import write_files
-from xennet.lint.runner import lint_paths
 
+from conftest import write_files
 from xennet.cli import main
+from xennet.lint.runner import lint_paths
 from xennet.registry import all_rules
 
 GOOD = 'name = "ok"\nvif = [ "mac=00:16:3e:00:00:01,bridge=xenbr0" ]\n'

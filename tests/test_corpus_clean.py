@@ -8,7 +8,6 @@ from pathlib import Path
 
 from conftest import FIXTURES
 from xennet.lint.runner import lint_paths
-
 from xennet.registry import all_rules
 
 CORPUS = [str(FIXTURES / folder) for folder in ("xl", "xm", "sxp")]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from xennet.lint.detect import detect_format
 from xennet.lint.facts import ConfigFormat
 from xennet.lint.sxp import parse_sxp

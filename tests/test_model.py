@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import FIXTURES
 from xennet.lint.facts import ConfigFormat
 from xennet.lint.load import load_config

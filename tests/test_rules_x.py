@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import lint_files
 
+from conftest import lint_files
 from xennet.findings import Severity
 
 

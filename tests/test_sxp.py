@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from xennet.lint.facts import Atom, ConfigFormat, SExpr
 from xennet.lint.sxp import parse_sxp
 

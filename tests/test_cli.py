@@ -141,3 +141,10 @@ def test_console_script_runs():
     assert completed.returncode == 1
     assert completed.stdout == (GOLDEN / "broken.txt").read_text()
     assert completed.stderr == ""
+
+
+def test_readme_shows_the_real_demo_output_and_every_rule():
+    readme = (ROOT / "README.md").read_text()
+    assert (GOLDEN / "broken.txt").read_text() in readme
+    for rule in all_rules():
+        assert f"| {rule.id} | `{rule.slug}` | {rule.severity.value} |" in readme

@@ -32,6 +32,7 @@ class Domain:
     guest_type_location: Location | None
     vifs: list[VifSpec] = field(default_factory=list)
     settings: dict[str, Value] = field(default_factory=dict)
+    uuid: str | None = None  # 32 lower-case hex digits, dashes removed
 
     @property
     def label(self) -> str:
@@ -99,6 +100,7 @@ def _add_assignments(model: LintModel, config: ConfigFile) -> None:
         guest_type="pv",
         guest_type_location=None,
         settings=settings,
+        uuid=_setting_uuid(settings.get("uuid")),
     )
     domain.guest_type, domain.guest_type_location = _guest_type(settings)
     syntax = VifSyntax.XL if config.format is ConfigFormat.XL else VifSyntax.XM
@@ -109,6 +111,15 @@ def _add_assignments(model: LintModel, config: ConfigFile) -> None:
                 line = config.lines[item.location.line - 1] if 0 < item.location.line <= len(config.lines) else None
                 domain.vifs.append(parse_vif_string(str(item.data), devid, syntax, item.location, line))
     model.domains.append(domain)
+
+
+def _normal_uuid(text: str) -> str | None:
+    digits = text.replace("-", "").strip().lower()
+    return digits if len(digits) == 32 else None
+
+
+def _setting_uuid(value: Value | None) -> str | None:
+    return _normal_uuid(str(value.data)) if value is not None and value.kind is ValueKind.STRING else None
 
 
 def _guest_type(settings: dict[str, Value]) -> tuple[str, Location | None]:
@@ -141,6 +152,7 @@ def _add_sxp(model: LintModel, config: ConfigFile) -> None:
 
 def _sxp_domain(config: ConfigFile, record: SExpr) -> Domain:
     name = record.atom_value("name")
+    uuid = record.atom_value("uuid")
     image = record.child("image")
     guest_type, type_location = "pv", None
     if image is not None:
@@ -161,4 +173,5 @@ def _sxp_domain(config: ConfigFile, record: SExpr) -> Domain:
         guest_type=guest_type,
         guest_type_location=type_location,
         vifs=vifs,
+        uuid=_normal_uuid(uuid.text) if uuid else None,
     )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from xennet.findings import Location
 
-from .facts import Assignment, Atom, ConfigFile, ConfigFormat, ValueKind
+from .facts import Assignment, ConfigFile, ConfigFormat
 from .mac import parse_mac
 from .model import Domain, LintModel
 from .vifspec import VifField, VifSpec, VifSyntax
@@ -135,8 +135,7 @@ def same_guest(a: Domain, b: Domain) -> bool:
         return False
     if a.name is not None and a.name == b.name:
         return True
-    uuid = domain_uuid(a)
-    return uuid is not None and uuid == domain_uuid(b)
+    return a.uuid is not None and a.uuid == b.uuid
 
 
 def can_coexist(a: FieldUse, b: FieldUse) -> bool:
@@ -163,21 +162,3 @@ def clashes(
             if any(may_clash(earlier, use) for earlier in group[:index]):
                 others = tuple(other for other in group if other is not use and may_clash(other, use))
                 yield Clash(use, value, others)
-
-
-def domain_uuid(domain: Domain) -> str | None:
-    """The domain's UUID as 32 lower-case hex digits, from `uuid = "..."` or an SXP `(uuid ...)`."""
-    value = domain.settings.get("uuid")
-    if value is not None and value.kind is ValueKind.STRING:
-        return _normal_uuid(str(value.data))
-    for record in domain.source.sexprs:
-        name = record.atom_value("name")
-        if record.location == domain.name_location or (name is not None and name.location == domain.name_location):
-            uuid = record.atom_value("uuid")
-            return _normal_uuid(uuid.text) if isinstance(uuid, Atom) else None
-    return None
-
-
-def _normal_uuid(text: str) -> str | None:
-    digits = text.replace("-", "").strip().lower()
-    return digits if len(digits) == 32 else None

@@ -14,8 +14,13 @@ CORPUS = [str(FIXTURES / folder) for folder in ("xl", "xm", "sxp")]
 
 # (rule, file) of every X finding on the corpus, each a true positive:
 # - libvirt's PV test guests "pvtest" use 00:11:22:33:44:55, which is outside Xen's OUI (X114);
-# - libvirt's PV guests with model=e1000 get no emulated NIC from xend (X123).
+# - libvirt's PV guests with model=e1000 get no emulated NIC from xend (X123);
+# - xm configs that use Python (def, %, os.uname(), triple quotes) which xl rejects (X003).
 EXPECTED_X = {
+    ("X003", "xm/xen-2004-xmexample"),
+    ("X003", "xm/libvirt-xmconfig-test-escape-paths.cfg"),
+    ("X003", "xm/xen-xmexample.vti"),
+    ("X003", "xm/xen-xmexample2"),
     ("X114", "sxp/libvirt-sexpr2xml-bridge-ipaddr.sexpr"),
     ("X114", "sxp/libvirt-sexpr2xml-net-bridged.sexpr"),
     ("X114", "sxp/libvirt-sexpr2xml-net-e1000.sexpr"),

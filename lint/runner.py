@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from xennet.discover import iter_candidates
+from xennet.discover import Candidate, iter_candidates
 from xennet.findings import Finding
 from xennet.registry import Rule
 
@@ -25,18 +25,18 @@ class LintResult:
         return [p for p in self.model.input_problems if p.kind in ("unreadable", "too-large")]
 
 
-def lint_paths(
-    paths: Iterable[str],
-    rules: Sequence[Rule],
-    on_file: Callable[[str], None] | None = None,
-) -> LintResult:
-    """Lint every config under `paths` with `rules`. Raises MissingPathError for a path that does not exist."""
+Progress = Callable[[list[Candidate]], Iterable[Candidate]]
+
+
+def lint_paths(paths: Iterable[str], rules: Sequence[Rule], progress: Progress | None = None) -> LintResult:
+    """Lint every config under `paths` with `rules`; `progress` may wrap the list of files (a progress bar).
+
+    Raises MissingPathError for a path that does not exist."""
     configs: list[ConfigFile] = []
     problems: list[ParseProblem] = []
     skipped: list[tuple[str, str]] = []
-    for candidate in iter_candidates(paths):
-        if on_file is not None:
-            on_file(candidate.path)
+    candidates = list(iter_candidates(paths))
+    for candidate in progress(candidates) if progress else candidates:
         loaded = load_config(candidate.path, candidate.explicit)
         if loaded.config is not None:
             configs.append(loaded.config)

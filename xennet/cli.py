@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import click
 
 from xennet import __version__
-from xennet.discover import MissingPathError
+from xennet.discover import Candidate, MissingPathError
 from xennet.findings import Severity
 from xennet.lint.runner import LintResult, lint_paths
 from xennet.registry import Rule, all_rules, find_rule, select_rules, unknown_codes
@@ -58,23 +58,15 @@ def lint(paths: tuple[str, ...], output_format: str, select: tuple[str, ...], ig
 
 def _run_with_progress(paths: tuple[str, ...], rules: list[Rule]) -> LintResult:
     """A progress bar on a terminal for big trees; quiet otherwise (CI logs, pipes)."""
-    if not sys.stderr.isatty():
-        return lint_paths(paths, rules)
-    seen = 0
-    bar = click.progressbar(length=0, label="Linting", file=sys.stderr, show_pos=True)
 
-    def tick(_path: str) -> None:
-        nonlocal seen
-        seen += 1
-        if seen >= PROGRESS_THRESHOLD:
-            bar.length = seen
-            bar.update(1 if seen > PROGRESS_THRESHOLD else seen)
-            bar.render_progress()
+    def progress(candidates: list[Candidate]) -> Iterator[Candidate]:
+        if len(candidates) < PROGRESS_THRESHOLD or not sys.stderr.isatty():
+            yield from candidates
+            return
+        with click.progressbar(candidates, label="Linting", file=sys.stderr, show_pos=True) as bar:
+            yield from bar
 
-    result = lint_paths(paths, rules, on_file=tick)
-    if seen >= PROGRESS_THRESHOLD:
-        bar.render_finish()
-    return result
+    return lint_paths(paths, rules, progress)
 
 
 def _print_result(result: LintResult, output_format: str, color: str, verbose: bool) -> None:

@@ -1,5 +1,5 @@
 """Facts about a host's network as its files describe it: interface records, routes, sysctls,
-running domains, xenstore vif entries, the kernel, network-script calls.
+running domains, xenstore vif entries, the kernel, network-script calls, kernel counters.
 
 Every parser of a network source (ifcfg, Debian interfaces, sysctl, command outputs, network-bridge
 wrappers) returns a HostFacts; the host model (lint/host.py) merges them and joins them to the
@@ -75,6 +75,7 @@ class Sysctl:
     source: str  # "sysctl-a", "sysctl.conf", "sysctl.d", "proc-sys"
     location: Location
     order: tuple[object, ...] = ()
+    ignore_errors: bool = False  # written `-key = value`: a failure to set it is not an error
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,16 @@ class NetworkScriptCall:
     location: Location
 
 
+@dataclass(frozen=True)
+class Stat:
+    """A kernel counter, named as nstat and /proc/net/snmp name it (IpReasmFails, IpFragCreates, ...)."""
+
+    name: str
+    value: int
+    source: str  # "netstat-s"
+    location: Location
+
+
 @dataclass
 class HostFacts:
     """Everything one or more files say about a host. Parsers return one; `merge` adds another."""
@@ -119,6 +130,7 @@ class HostFacts:
     hostname: list[Fact[str]] = field(default_factory=list)
     modules: list[Fact[str]] = field(default_factory=list)  # loaded kernel modules (lsmod)
     network_calls: list[NetworkScriptCall] = field(default_factory=list)
+    stats: list[Stat] = field(default_factory=list)  # counters that matter to guest traffic (netstat -s)
     problems: list[ParseProblem] = field(default_factory=list)
 
     def merge(self, other: HostFacts) -> None:

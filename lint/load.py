@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 
 from xennet.findings import Location
 
+from .classify import kind_by_content, kind_by_path
 from .detect import detect_format
 from .facts import ConfigFile, ConfigFormat, ParseProblem
+from .hostfacts import HostFacts
 from .sxp import parse_sxp
 from .xlcfg import parse_xl
 from .xmcfg import parse_xm
@@ -22,14 +24,18 @@ _PARSERS = {ConfigFormat.XL: parse_xl, ConfigFormat.XM: parse_xm, ConfigFormat.S
 
 @dataclass
 class Loaded:
-    """The outcome for one file: a parsed config, or why there is none."""
+    """The outcome for one file: a parsed Xen config or host facts, or why there is neither."""
 
     config: ConfigFile | None = None
+    facts: HostFacts | None = None
+    kind: str = ""  # the Xen config format or the host source kind that read the file
     problems: list[ParseProblem] = field(default_factory=list)  # could not be analyzed: report
     skipped: str | None = None  # not a Xen config, met while walking a folder: count
 
 
-def load_config(path: str, explicit: bool) -> Loaded:
+def load_input(path: str, explicit: bool, relative: str | None = None) -> Loaded:
+    """Read and parse one input. `relative` is its path inside the tree the user gave (used to
+    recognize bundle layouts such as `sos_commands/networking/ip_-d_address`)."""
     whole_file = Location(path)
     try:
         if not os.path.isfile(path):
@@ -53,15 +59,24 @@ def load_config(path: str, explicit: bool) -> Loaded:
     if b"\0" in data:
         return _not_analyzed(path, explicit, "binary file", "binary")
     text, encoding_problem = _decode(data, path)
-    fmt = detect_format(path, text)
+    relative = relative if relative is not None else os.path.basename(path)
+    source = kind_by_path(relative)
+    fmt = detect_format(path, text) if source is None else None
+    if source is None and fmt is None:
+        source = kind_by_content(text)
+    if source is not None:
+        facts = source.parse(text, path, relative)
+        if encoding_problem is not None:
+            facts.problems.insert(0, encoding_problem)
+        return Loaded(facts=facts, kind=source.name)
     if fmt is None:
-        return _not_analyzed(path, explicit, "not a Xen domain, xl.conf or SXP config", "unrecognized")
+        return _not_analyzed(path, explicit, "not a Xen config or a network source xennet reads", "unrecognized")
     config = _PARSERS[fmt](text, path)
     if fmt is ConfigFormat.XM:
         config.xl_problems = parse_xl(text, path).problems
     if encoding_problem is not None:
         config.problems.insert(0, encoding_problem)
-    return Loaded(config=config)
+    return Loaded(config=config, kind=fmt.value)
 
 
 def _not_analyzed(path: str, explicit: bool, why: str, kind: str) -> Loaded:

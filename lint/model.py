@@ -6,12 +6,16 @@ Built from ConfigFile facts by `build_model`; rules read it and never open files
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from xennet.findings import Location
 
 from .facts import Atom, ConfigFile, ConfigFormat, ParseProblem, SExpr, Value, ValueKind
 from .settings import effective_settings
 from .vifspec import VifSpec, VifSyntax, parse_script_args, parse_vif_sexpr, parse_vif_string
+
+if TYPE_CHECKING:
+    from .host import GuestLink, Host
 
 # Settings that make an xl/xm file a domain config rather than xl.conf or something else.
 DOMAIN_KEYS = frozenset(
@@ -57,6 +61,10 @@ class LintModel:
     defaults: list[XenDefaults] = field(default_factory=list)
     input_problems: list[ParseProblem] = field(default_factory=list)  # files that could not be read
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why) not analyzed
+    analyzed: list[str] = field(default_factory=list)  # every file that was read and parsed, in order
+    hosts: list[Host] = field(default_factory=list)  # one per input tree (lint/runner.py)
+    dom0: Host | None = None
+    guest_links: list[GuestLink] = field(default_factory=list)
 
     def all_vifs(self) -> list[tuple[Domain, VifSpec]]:
         return [(domain, vif) for domain in self.domains for vif in domain.vifs]

@@ -1,17 +1,27 @@
-"""`xennet lint`'s pipeline: discover -> load/parse -> model -> rules -> sorted findings."""
+"""`xennet lint`'s pipeline: discover -> load/parse -> model (domains, hosts) -> rules -> sorted findings.
+
+Each folder the user names is one host tree (a dom0 or a guest); files named one by one form one
+more tree. The dom0 is the first tree with Xen facts (domain configs, xl list, xenstore), else the
+first tree; the others are guests, joined to their domains by MAC or hostname.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from xennet.discover import Candidate, iter_candidates
 from xennet.findings import Finding
 from xennet.registry import Rule
 
 from .facts import ConfigFile, ParseProblem
-from .load import load_config
+from .host import Host, build_host, join_guests
+from .hostfacts import HostFacts
+from .load import load_input
 from .model import LintModel, build_model
+
+Progress = Callable[[list[Candidate]], Iterable[Candidate]]
+LOOSE_FILES = "files given by name"
 
 
 @dataclass
@@ -25,25 +35,65 @@ class LintResult:
         return [p for p in self.model.input_problems if p.kind in ("unreadable", "too-large")]
 
 
-Progress = Callable[[list[Candidate]], Iterable[Candidate]]
+@dataclass
+class _Tree:
+    label: str
+    configs: list[ConfigFile] = field(default_factory=list)
+    facts: HostFacts = field(default_factory=HostFacts)
 
 
 def lint_paths(paths: Iterable[str], rules: Sequence[Rule], progress: Progress | None = None) -> LintResult:
-    """Lint every config under `paths` with `rules`; `progress` may wrap the list of files (a progress bar).
+    """Lint every input under `paths` with `rules`; `progress` may wrap the list of files (a progress bar).
 
     Raises MissingPathError for a path that does not exist."""
-    configs: list[ConfigFile] = []
-    problems: list[ParseProblem] = []
-    skipped: list[tuple[str, str]] = []
-    candidates = list(iter_candidates(paths))
-    for candidate in progress(candidates) if progress else candidates:
-        loaded = load_config(candidate.path, candidate.explicit)
-        if loaded.config is not None:
-            configs.append(loaded.config)
-        problems.extend(loaded.problems)
-        if loaded.skipped:
-            skipped.append((candidate.path, loaded.skipped))
-    model = build_model(configs, problems, skipped)
+    model = load_model(paths, progress)
     findings = [finding for rule in rules for finding in rule.run(model)]
     findings.sort(key=lambda finding: finding.sort_key)
     return LintResult(model=model, findings=findings)
+
+
+def load_model(paths: Iterable[str], progress: Progress | None = None) -> LintModel:
+    """Read and parse every input and assemble the model, without judging anything."""
+    trees: dict[str, _Tree] = {}
+    problems: list[ParseProblem] = []
+    skipped: list[tuple[str, str]] = []
+    analyzed: list[str] = []
+    candidates = list(iter_candidates(paths))
+    for candidate in progress(candidates) if progress else candidates:
+        label = candidate.root or LOOSE_FILES
+        tree = trees.setdefault(label, _Tree(label))
+        loaded = load_input(candidate.path, candidate.explicit, candidate.relative)
+        if loaded.config is not None or loaded.facts is not None:
+            analyzed.append(candidate.path)
+        if loaded.config is not None:
+            tree.configs.append(loaded.config)
+        if loaded.facts is not None:
+            tree.facts.merge(loaded.facts)
+        problems.extend(loaded.problems)
+        if loaded.skipped:
+            skipped.append((candidate.path, loaded.skipped))
+    model = build_model([c for tree in trees.values() for c in tree.configs], problems, skipped)
+    model.analyzed = analyzed
+    model.hosts = [_host(tree, model) for tree in trees.values()]
+    _choose_dom0(model)
+    return model
+
+
+def _host(tree: _Tree, model: LintModel) -> Host:
+    configs = {id(config) for config in tree.configs}
+    return build_host(
+        tree.label,
+        tree.facts,
+        tree.configs,
+        [d for d in model.domains if id(d.source) in configs],
+        [d for d in model.defaults if any(d.path == c.path for c in tree.configs)],
+    )
+
+
+def _choose_dom0(model: LintModel) -> None:
+    if not model.hosts:
+        return
+    dom0 = next((host for host in model.hosts if host.has_xen_facts), model.hosts[0])
+    dom0.is_dom0 = True
+    model.dom0 = dom0
+    model.guest_links = list(join_guests(dom0, [host for host in model.hosts if host is not dom0]))

@@ -39,7 +39,7 @@ def test_binary_file_in_a_folder_is_skipped_and_counted(tmp_path):
     out = run_cli("lint", "-v", str(tmp_path))
     assert out.exit_code == 0
     assert f"skipped: {tmp_path / 'blob.bin'}: binary file" in out.output
-    assert "1 file skipped" in out.output
+    assert "1 file not recognized and skipped" in out.output
 
 
 def test_empty_file_named_explicitly_is_reported_not_dropped(tmp_path):
@@ -79,7 +79,7 @@ def test_unreadable_inputs_are_e002_and_exit_2(tmp_path):
     assert out.exit_code == 2
     assert f"{fifo}: error E002 [unreadable-input] not a regular file; not analyzed" in out.output
     assert f"{dangling}: error E002 [unreadable-input]" in out.output
-    assert "in 1 config file" in out.output
+    assert "in 1 file" in out.output
 
 
 def test_missing_path_is_a_one_line_usage_error():

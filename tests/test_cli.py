@@ -56,8 +56,8 @@ def test_text_output_lines_name_rule_and_location():
     assert "did you mean `bridge`?" in result.output
     assert "related: fixtures/broken/web01.cfg:7:10" in result.output  # the other copy of the MAC
     assert result.output.endswith(
-        "12 findings (6 errors, 6 warnings, 0 info) in 6 config files; "
-        "1 file skipped (not Xen configs; -v lists them).\n"
+        "12 findings (6 errors, 6 warnings, 0 info) in 6 files; "
+        "1 file not recognized and skipped (-v lists them).\n"
     )
 
 
@@ -73,7 +73,7 @@ def test_json_output_matches_golden_and_schema():
     assert found == EXPECTED
     assert document["summary"]["counts"] == {"info": 0, "warning": 6, "error": 6}
     assert document["summary"]["files_skipped"] == [
-        {"path": "fixtures/broken/README", "reason": "not a Xen domain, xl.conf or SXP config"}
+        {"path": "fixtures/broken/README", "reason": "not a Xen config or a network source xennet reads"}
     ]
     for finding in document["findings"]:
         assert set(finding) == {"rule_id", "slug", "severity", "message", "location", "related", "evidence", "fix"}
@@ -107,7 +107,7 @@ def test_unknown_rule_code_is_a_usage_error():
 def test_clean_file_exits_0():
     result = invoke("lint", "fixtures/xl/xen-xlexample.pvlinux.cfg")
     assert result.exit_code == 0
-    assert result.output == "No findings (0 errors, 0 warnings, 0 info) in 1 config file.\n"
+    assert result.output == "No findings (0 errors, 0 warnings, 0 info) in 1 file.\n"
 
 
 def test_rules_lists_every_rule():

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import FIXTURES
 from xennet.lint.facts import ConfigFormat
-from xennet.lint.load import load_config
+from xennet.lint.load import load_input
 from xennet.lint.model import build_model
 from xennet.lint.vifspec import VifSyntax
 
@@ -61,7 +61,7 @@ UNBALANCED = {
 
 
 def model_of(relative: str):
-    loaded = load_config(str(FIXTURES / relative), explicit=True)
+    loaded = load_input(str(FIXTURES / relative), explicit=True)
     assert loaded.problems == []
     config = loaded.config
     assert config is not None
@@ -132,7 +132,7 @@ def test_xend_config_defaults():
 def test_network_script_arguments(tmp_path):
     path = tmp_path / "xend-config.sxp"
     path.write_text("(network-script 'network-bridge netdev=eth1 bridge=xenbr1')\n(vif-script vif-bridge)\n")
-    loaded = load_config(str(path), explicit=True)
+    loaded = load_input(str(path), explicit=True)
     (defaults,) = build_model([loaded.config]).defaults
     assert defaults.network_script == "network-bridge"
     assert defaults.network_script_args == {"netdev": "eth1", "bridge": "xenbr1"}
@@ -141,7 +141,7 @@ def test_network_script_arguments(tmp_path):
 def test_xl_conf_vif_defaults(tmp_path):
     path = tmp_path / "xl.conf"
     path.write_text('autoballoon="off"\nvif.default.bridge="xenbr1"\nvif.default.script="vif-bridge"\n')
-    loaded = load_config(str(path), explicit=True)
+    loaded = load_input(str(path), explicit=True)
     model = build_model([loaded.config])
     assert model.domains == []
     (defaults,) = model.defaults

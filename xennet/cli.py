@@ -10,9 +10,9 @@ import click
 from xennet import __version__
 from xennet.discover import Candidate, MissingPathError
 from xennet.findings import Severity
-from xennet.lint.runner import LintResult, lint_paths
+from xennet.lint.runner import LintResult, lint_paths, load_model
 from xennet.registry import Rule, all_rules, find_rule, select_rules, unknown_codes
-from xennet.report import json_report, rules_doc, text
+from xennet.report import json_report, model_report, rules_doc, text
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 PROGRESS_THRESHOLD = 200  # files; below this a progress bar would only flicker
@@ -42,7 +42,10 @@ def main() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Also list the files that were skipped and why.")
 def lint(paths: tuple[str, ...], output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],
          fail_on: str, color: str, verbose: bool) -> None:
-    """Lint Xen domain configs (xl.cfg, xm, SXP) under PATHS (files or folders)."""
+    """Lint Xen configs and dom0/guest network sources under PATHS (files or folders).
+
+    Each folder is one host tree (a dom0, or a guest: sosreport, xen-bugtool, a copy of /etc, a folder
+    of command outputs); files named one by one form one more tree."""
     select_codes, ignore_codes = _codes(select), _codes(ignore)
     bad = unknown_codes(select_codes + ignore_codes)
     if bad:
@@ -71,7 +74,7 @@ def _run_with_progress(paths: tuple[str, ...], rules: list[Rule]) -> LintResult:
 
 def _print_result(result: LintResult, output_format: str, color: str, verbose: bool) -> None:
     model = result.model
-    files = [config.path for config in model.files]
+    files = model.analyzed
     if output_format == "json":
         click.echo(json_report.render(result.findings, files, model.skipped))
         return
@@ -90,6 +93,20 @@ def _exit_code(result: LintResult, fail_on: Severity) -> int:
     if any(finding.severity.rank >= fail_on.rank for finding in result.findings):
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+@main.command("model")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def model_command(paths: tuple[str, ...], output_format: str) -> None:
+    """Print what xennet understood of PATHS: hosts, interfaces, bridges, domains and their vifs.
+
+    Each folder is one host tree (a dom0 or a guest); files named one by one form one more tree."""
+    try:
+        model = load_model(paths)
+    except MissingPathError as error:
+        raise click.UsageError(f"no such file or directory: {error}") from None
+    click.echo(model_report.render_json(model) if output_format == "json" else model_report.render_text(model))
 
 
 @main.command("rules")

@@ -15,6 +15,14 @@ SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "node_m
 class Candidate:
     path: str
     explicit: bool
+    root: str | None = None  # the folder argument it was found under; None for a file given by name
+
+    @property
+    def relative(self) -> str:
+        """The path inside its tree (`sos_commands/networking/ip_-d_address`), or the file's name."""
+        if self.root is None:
+            return os.path.basename(self.path)
+        return os.path.relpath(self.path, self.root).replace(os.sep, "/")
 
 
 class MissingPathError(Exception):
@@ -36,4 +44,4 @@ def _walk(root: str) -> Iterator[Candidate]:
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
         for name in sorted(files):
-            yield Candidate(os.path.join(folder, name), explicit=False)
+            yield Candidate(os.path.join(folder, name), explicit=False, root=root)

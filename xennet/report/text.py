@@ -42,7 +42,7 @@ def summary_line(findings: Sequence[Finding], files: int, skipped: int) -> str:
     parts = [f"{counts[s]} {s.value}{'s' if counts[s] != 1 and s is not Severity.INFO else ''}"
              for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)]
     found = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}" if findings else "No findings"
-    line = f"{found} ({', '.join(parts)}) in {files} config file{'s' if files != 1 else ''}"
+    line = f"{found} ({', '.join(parts)}) in {files} file{'s' if files != 1 else ''}"
     if skipped:
-        line += f"; {skipped} file{'s' if skipped != 1 else ''} skipped (not Xen configs; -v lists them)"
+        line += f"; {skipped} file{'s' if skipped != 1 else ''} not recognized and skipped (-v lists them)"
     return line + "."

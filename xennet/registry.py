@@ -36,6 +36,7 @@ class Problem:
     related: tuple[Location, ...] = ()
     evidence: tuple[str, ...] = ()
     fix: str = ""
+    severity: Severity | None = None  # only for rules whose docs say the severity depends on the facts
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Rule:
             yield Finding(
                 rule_id=self.id,
                 slug=self.slug,
-                severity=self.severity,
+                severity=problem.severity or self.severity,
                 message=problem.message,
                 location=problem.location,
                 related=problem.related,

@@ -22,7 +22,8 @@ GOOD = {"guest.cfg": 'name = "cafe"\nvif = [ "bridge=xenbr0" ]\n'}
 
 
 def check(model) -> Iterator[Problem]:
-    for config in model.files:
-        for problem in config.problems:
-            if problem.kind == "encoding":
-                yield Problem(problem.message, problem.location)
+    problems = [p for config in model.files for p in config.problems]
+    problems += [p for host in model.hosts for p in host.facts.problems]
+    for problem in problems:
+        if problem.kind == "encoding":
+            yield Problem(problem.message, problem.location)

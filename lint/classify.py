@@ -127,3 +127,7 @@ def kind_by_content(text: str) -> SourceKind | None:
         if kind.looks_like is not None and kind.looks_like(text):
             return kind
     return None
+
+
+def kind_named(name: str) -> SourceKind:
+    return next(kind for kind in KINDS if kind.name == name)

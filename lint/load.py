@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from xennet.findings import Location
 
-from .classify import kind_by_content, kind_by_path
+from .classify import kind_by_content, kind_by_path, kind_named
 from .detect import detect_format
 from .facts import ConfigFile, ConfigFormat, ParseProblem
 from .hostfacts import HostFacts
@@ -33,9 +33,10 @@ class Loaded:
     skipped: str | None = None  # not a Xen config, met while walking a folder: count
 
 
-def load_input(path: str, explicit: bool, relative: str | None = None) -> Loaded:
+def load_input(path: str, explicit: bool, relative: str | None = None, kind: str | None = None) -> Loaded:
     """Read and parse one input. `relative` is its path inside the tree the user gave (used to
-    recognize bundle layouts such as `sos_commands/networking/ip_-d_address`)."""
+    recognize bundle layouts such as `sos_commands/networking/ip_-d_address`); `kind` forces a
+    host source kind (a file that an interfaces file sources, whatever its name)."""
     whole_file = Location(path)
     try:
         if not os.path.isfile(path):
@@ -60,7 +61,7 @@ def load_input(path: str, explicit: bool, relative: str | None = None) -> Loaded
         return _not_analyzed(path, explicit, "binary file", "binary")
     text, encoding_problem = _decode(data, path)
     relative = relative if relative is not None else os.path.basename(path)
-    source = kind_by_path(relative)
+    source = kind_named(kind) if kind else kind_by_path(relative)
     fmt = detect_format(path, text) if source is None else None
     if source is None and fmt is None:
         source = kind_by_content(text)

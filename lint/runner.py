@@ -14,14 +14,17 @@ from xennet.discover import Candidate, iter_candidates
 from xennet.findings import Finding
 from xennet.registry import Rule
 
+from .classify import kind_by_path
 from .facts import ConfigFile, ParseProblem
 from .host import Host, build_host, join_guests
 from .hostfacts import HostFacts
 from .load import load_input
 from .model import LintModel, build_model
+from .sources.interfaces import resolve_sources, source_directives
 
 Progress = Callable[[list[Candidate]], Iterable[Candidate]]
 LOOSE_FILES = "files given by name"
+MAX_INTERFACES_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -59,10 +62,12 @@ def load_model(paths: Iterable[str], progress: Progress | None = None) -> LintMo
     skipped: list[tuple[str, str]] = []
     analyzed: list[str] = []
     candidates = list(iter_candidates(paths))
+    sourced = _sourced_by_interfaces(candidates)
     for candidate in progress(candidates) if progress else candidates:
         label = candidate.root or LOOSE_FILES
         tree = trees.setdefault(label, _Tree(label))
-        loaded = load_input(candidate.path, candidate.explicit, candidate.relative)
+        forced = "interfaces" if candidate.path in sourced else None
+        loaded = load_input(candidate.path, candidate.explicit, candidate.relative, forced)
         if loaded.config is not None or loaded.facts is not None:
             analyzed.append(candidate.path)
         if loaded.config is not None:
@@ -77,6 +82,27 @@ def load_model(paths: Iterable[str], progress: Progress | None = None) -> LintMo
     model.hosts = [_host(tree, model) for tree in trees.values()]
     _choose_dom0(model)
     return model
+
+
+def _sourced_by_interfaces(candidates: list[Candidate]) -> set[str]:
+    """Files that an /etc/network/interfaces file includes (`source`, `source-directory`), resolved
+    among the files of the same tree: they are interfaces files whatever their names."""
+    trees: dict[str | None, list[str]] = {}
+    for candidate in candidates:
+        trees.setdefault(candidate.root, []).append(candidate.path)
+    sourced: set[str] = set()
+    for candidate in candidates:
+        kind = kind_by_path(candidate.relative)
+        if kind is None or kind.name != "interfaces":
+            continue
+        try:
+            with open(candidate.path, encoding="utf-8", errors="replace") as handle:
+                text = handle.read(MAX_INTERFACES_BYTES)
+        except OSError:
+            continue  # load_input reports it
+        directives = source_directives(text, candidate.path)
+        sourced.update(resolve_sources(candidate.path, directives, trees[candidate.root]))
+    return sourced
 
 
 def _host(tree: _Tree, model: LintModel) -> Host:

@@ -9,8 +9,9 @@ from click.testing import CliRunner
 
 from conftest import FIXTURES, write_files
 from xennet.cli import main
+from xennet.discover import iter_candidates
 from xennet.lint.load import load_input
-from xennet.lint.runner import lint_paths, load_model
+from xennet.lint.runner import _sourced_by_interfaces, lint_paths, load_model
 from xennet.registry import all_rules
 
 VLAN = FIXTURES / "hosts" / "vlan-bridge-nf"
@@ -114,3 +115,15 @@ def test_bad_host_inputs_are_findings_and_the_model_is_still_built(tmp_path):
     assert "lo" in host.interfaces  # what was understood is kept
     assert [d.name for d in host.domains] == ["g"]
     assert host.sysctl("net.ipv4.ip_forward")[0].value == "1"
+
+
+def test_interfaces_source_directives_are_resolved_inside_the_tree(tmp_path):
+    write_files(tmp_path, {
+        "etc/network/interfaces": "auto lo\niface lo inet loopback\nsource /etc/network/vlans/*\n",
+        "etc/network/vlans/eth0.7": "auto eth0.7\niface eth0.7 inet static\n    address 198.18.7.2/24\n",
+    })
+    candidates = list(iter_candidates([str(tmp_path)]))
+    assert _sourced_by_interfaces(candidates) == {str(tmp_path / "etc/network/vlans/eth0.7")}
+    model = load_model([str(tmp_path)])
+    assert model.hosts[0].interfaces["eth0.7"].value("vlan_id") == 7
+    assert model.skipped == []

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import FIXTURES
-from xennet.lint.hostfacts import HostFacts, InterfaceRecord
+from facts_helpers import by_name, printed, where
+from xennet.lint.hostfacts import HostFacts
 from xennet.lint.sources.brctl import looks_like, parse_brctl, parse_brctl_show, parse_bridge_link
 
 CMD = FIXTURES / "cmd-output"
@@ -16,17 +17,7 @@ def parse_file(name: str) -> HostFacts:
     return parse_brctl(path.read_text(), str(path))
 
 
-def by_name(facts: HostFacts) -> dict[str, InterfaceRecord]:
-    return {record.name: record for record in facts.interfaces}
 
-
-def where(fact) -> tuple[int, int]:
-    return fact.location.line, fact.location.column
-
-
-def printed(text: str, fact) -> str:
-    """The text from where `fact` (or a record) is located to the end of its line."""
-    return text.split("\n")[fact.location.line - 1][fact.location.column - 1 :]
 
 
 # A Xen 3 dom0 (bridge-utils 1.1): xenbr0 holds only netback vifs and the renamed physical NIC, so

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import FIXTURES
-from xennet.lint.hostfacts import HostFacts, InterfaceRecord
+from facts_helpers import by_name, where
+from xennet.lint.hostfacts import HostFacts
 from xennet.lint.sources.ifconfig import looks_like, parse_ifconfig
 
 CMD = FIXTURES / "cmd-output"
@@ -16,12 +17,6 @@ def parse_file(name: str) -> HostFacts:
     return parse_ifconfig(path.read_text(), str(path))
 
 
-def by_name(facts: HostFacts) -> dict[str, InterfaceRecord]:
-    return {record.name: record for record in facts.interfaces}
-
-
-def where(fact) -> tuple[int, int]:
-    return fact.location.line, fact.location.column
 
 
 # A RHEL 5 dom0 (net-tools 1.60): a global IPv6 address, a P-t-P tunnel, netback's vif with its

@@ -8,7 +8,8 @@ from fnmatch import fnmatchcase
 import pytest
 
 from conftest import FIXTURES
-from xennet.lint.hostfacts import HostFacts, InterfaceRecord
+from facts_helpers import by_name, printed, where
+from xennet.lint.hostfacts import HostFacts
 from xennet.lint.sources import brctl, ifconfig, ip_link, proc_net
 from xennet.lint.sources.ip_link import looks_like, parse_ip_link
 
@@ -20,17 +21,7 @@ def parse_file(name: str) -> HostFacts:
     return parse_ip_link(path.read_text(), str(path))
 
 
-def by_name(facts: HostFacts) -> dict[str, InterfaceRecord]:
-    return {record.name: record for record in facts.interfaces}
 
-
-def where(fact) -> tuple[int, int]:
-    return fact.location.line, fact.location.column
-
-
-def printed(text: str, fact) -> str:
-    """The text from where `fact` (or a record) is located to the end of its line."""
-    return text.split("\n")[fact.location.line - 1][fact.location.column - 1 :]
 
 
 # `ip -d link` on a Debian 11 dom0 (iproute2 5.10): a VLAN port and a vif in bridges, a bridge with

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import FIXTURES
-from xennet.lint.hostfacts import HostFacts, InterfaceRecord
+from facts_helpers import by_name, where
+from xennet.lint.hostfacts import HostFacts
 from xennet.lint.sources.proc_net import (
     looks_like,
     parse_ethtool,
@@ -22,12 +23,6 @@ def parse_file(name: str, path: str | None = None) -> HostFacts:
     return parse_proc_net(file.read_text(), path or str(file))
 
 
-def by_name(facts: HostFacts) -> dict[str, InterfaceRecord]:
-    return {record.name: record for record in facts.interfaces}
-
-
-def where(fact) -> tuple[int, int]:
-    return fact.location.line, fact.location.column
 
 
 # /proc/net/dev of a RHEL 5 dom0 (2.6.18-xen): "%6s:%8lu", so a byte count of 8 digits or more

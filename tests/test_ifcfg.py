@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from facts_helpers import options, span, value
 from xennet.findings import Location
 from xennet.lint.sources.ifcfg import looks_like, parse_ifcfg
 
@@ -29,17 +30,7 @@ def parse_text(text: str, path: str = "etc/sysconfig/network-scripts/ifcfg-eth0"
     return facts, record
 
 
-def span(fact) -> tuple[int, int, int, int]:
-    where = fact.location
-    return (where.line, where.column, where.end_line, where.end_column)
 
-
-def value(fact):
-    return None if fact is None else fact.value
-
-
-def options(record) -> dict[str, str]:
-    return {key: fact.value for key, fact in record.options.items()}
 
 
 def problems(facts) -> list[tuple[str, int, int]]:

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from facts_helpers import options, span, value
 from xennet.lint.sources.interfaces import looks_like, parse_interfaces, resolve_sources, source_directives
 
 INTERFACES = Path(__file__).resolve().parent.parent / "fixtures" / "interfaces"
@@ -25,17 +26,7 @@ def parse_text(text: str):
     return facts, {record.name: record for record in facts.interfaces}
 
 
-def span(fact) -> tuple[int, int, int, int]:
-    where = fact.location
-    return (where.line, where.column, where.end_line, where.end_column)
 
-
-def value(fact):
-    return None if fact is None else fact.value
-
-
-def options(record) -> dict[str, str]:
-    return {key: fact.value for key, fact in record.options.items()}
 
 
 # (name, kind) of every record, in file order

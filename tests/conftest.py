@@ -24,9 +24,15 @@ def write_files(folder: Path, files: dict[str, str]) -> list[str]:
     return paths
 
 
-def lint_files(folder: Path, files: dict[str, str], select: tuple[str, ...] = ()) -> LintResult:
-    """Write the files and lint them, each named explicitly, with the selected rules (all by default)."""
-    return lint_paths(write_files(folder, files), select_rules(select))
+def lint_files(
+    folder: Path, files: dict[str, str], select: tuple[str, ...] = (), trees: tuple[str, ...] = ()
+) -> LintResult:
+    """Write the files and lint them with the selected rules (all by default): each file named
+    explicitly, or, when `trees` names sub-folders, each of those folders as one host tree."""
+    paths = write_files(folder, files)
+    if trees:
+        paths = [str(folder / tree) for tree in trees]
+    return lint_paths(paths, select_rules(select))
 
 
 @pytest.fixture

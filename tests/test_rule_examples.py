@@ -12,7 +12,7 @@ RULES = all_rules()
 
 @pytest.mark.parametrize("rule", RULES, ids=[rule.id for rule in RULES])
 def test_bad_example_triggers_rule(rule, tmp_path):
-    result = lint_files(tmp_path, rule.bad)
+    result = lint_files(tmp_path, rule.bad, trees=rule.example_trees)
     hits = [f for f in result.findings if f.rule_id == rule.id]
     assert hits, f"{rule.id} bad example produced {[(f.rule_id, f.message) for f in result.findings]}"
     assert all(f.slug == rule.slug and f.severity == rule.severity for f in hits)
@@ -21,7 +21,7 @@ def test_bad_example_triggers_rule(rule, tmp_path):
 
 @pytest.mark.parametrize("rule", RULES, ids=[rule.id for rule in RULES])
 def test_good_example_is_clean(rule, tmp_path):
-    result = lint_files(tmp_path, rule.good)
+    result = lint_files(tmp_path, rule.good, trees=rule.example_trees)
     assert [f for f in result.findings if f.rule_id == rule.id] == []
     # a good example shows the right way to write it: no other error either
     assert [f for f in result.findings if f.severity.value == "error"] == []

@@ -7,6 +7,7 @@
     RATIONALE why it matters (ruff's "Why is this bad?")
     FIX       what to do instead
     BAD/GOOD  examples: {file name: content}; the tests lint them and `xennet explain` prints them
+    EXAMPLE_TREES (optional) the folders of BAD/GOOD that are separate host trees, dom0 first
     check(model) -> Iterable[Problem]
 
 Adding a rule means adding a module under a rule package; the registry discovers it.
@@ -51,6 +52,9 @@ class Rule:
     good: dict[str, str]
     check: Callable[[Any], Iterable[Problem]] = field(repr=False, compare=False)
     references: tuple[str, ...] = ()
+    # When the examples need several host trees (a dom0 and a guest), the folders their files are
+    # under, dom0 first; otherwise the example files are linted as one tree of files given by name.
+    example_trees: tuple[str, ...] = ()
 
     @property
     def family(self) -> str:
@@ -89,6 +93,7 @@ def _rule_from_module(module: ModuleType) -> Rule:
         good=module.GOOD,
         check=module.check,
         references=tuple(getattr(module, "REFERENCES", ())),
+        example_trees=tuple(getattr(module, "EXAMPLE_TREES", ())),
     )
 
 

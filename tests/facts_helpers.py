@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from xennet.lint.hostfacts import HostFacts, InterfaceRecord
 
 
@@ -29,3 +31,23 @@ def value(fact):
 
 def options(record) -> dict[str, str]:
     return {key: fact.value for key, fact in record.options.items()}
+
+
+def at(finding) -> tuple[str, int, int]:
+    """(file name, line, column) of a finding."""
+    location = finding.location
+    return Path(location.path).name, location.line, location.column
+
+
+def related(finding) -> list[tuple[str, int, int]]:
+    return [(Path(loc.path).name, loc.line, loc.column) for loc in finding.related]
+
+
+def spot(name: str, content: str, needle: str, nth: int = 1) -> tuple[str, int, int]:
+    """(file name, line, column) of the nth occurrence of `needle` in `content`."""
+    index = -1
+    for _ in range(nth):
+        index = content.index(needle, index + 1)
+    line = content.count("\n", 0, index) + 1
+    column = index - (content.rfind("\n", 0, index) + 1) + 1
+    return Path(name).name, line, column

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import FIXTURES, write_files
+from facts_helpers import at, related, spot
 from xennet.findings import Severity
 from xennet.lint.rules.n133_mtu_guest_above_vif import EXAMPLE_TREES
 from xennet.lint.runner import lint_paths
@@ -56,23 +57,7 @@ def run(rule: str, *trees: str):
     return lint_paths(list(trees), select_rules((rule,))).findings
 
 
-def where(finding) -> tuple[str, int, int]:
-    location = finding.location
-    return Path(location.path).name, location.line, location.column
 
-
-def related(finding) -> list[tuple[str, int, int]]:
-    return [(Path(loc.path).name, loc.line, loc.column) for loc in finding.related]
-
-
-def spot(name: str, content: str, needle: str, nth: int = 1) -> tuple[str, int, int]:
-    """(file name, line, column) of the nth occurrence of `needle` in `content`."""
-    index = -1
-    for _ in range(nth):
-        index = content.index(needle, index + 1)
-    line = content.count("\n", 0, index) + 1
-    column = index - (content.rfind("\n", 0, index) + 1) + 1
-    return Path(name).name, line, column
 
 
 def ifcfg(device: str, *lines: str) -> str:
@@ -92,7 +77,7 @@ def test_n120_parent_from_the_name_is_missing_from_the_running_interfaces(tmp_pa
     host = tree(tmp_path, "guest", {IP_D_ADDRESS: ip, IFCFG + "eth1.5": vlan})
     (finding,) = run("N120", host)
     assert finding.rule_id == "N120" and finding.severity is Severity.ERROR
-    assert where(finding) == spot("ifcfg-eth1.5", vlan, "eth1.5")
+    assert at(finding) == spot("ifcfg-eth1.5", vlan, "eth1.5")
     assert finding.message == (
         "VLAN eth1.5 of guest is on `eth1` (ifcfg-eth1.5:1), but no source describes an interface eth1 on that"
         " host (it has eth0, lo): the VLAN device cannot be created"
@@ -105,7 +90,7 @@ def test_n120_physdev_and_vlan_raw_device(tmp_path):
     stanza = "auto eth0\niface eth0 inet manual\n\niface vlan7 inet manual\n    vlan-raw-device bond0\n"
     host = tree(tmp_path, "host", {IP_D_ADDRESS: LO + link(2, "eth0"), IFCFG + "vlan5": vlan, INTERFACES: stanza})
     findings = run("N120", host)
-    assert [where(f) for f in findings] == [
+    assert [at(f) for f in findings] == [
         spot("interfaces", stanza, "bond0"),
         spot("ifcfg-vlan5", vlan, "eth9"),
     ]
@@ -134,7 +119,7 @@ def test_n121_name_and_vlan_id_outside_the_range(tmp_path):
     zero = "iface lan0 inet manual\n    vlan-raw-device eth0\n    vlan-id 0\n"
     host = tree(tmp_path, "host", {IFCFG + "eth0.4095": high, INTERFACES: zero})
     findings = run("N121", host)
-    assert [where(f) for f in findings] == [("interfaces", 3, 13), spot("ifcfg-eth0.4095", high, "4095")]
+    assert [at(f) for f in findings] == [("interfaces", 3, 13), spot("ifcfg-eth0.4095", high, "4095")]
     assert findings[0].message.startswith("VLAN lan0 of host has VLAN ID 0 (interfaces:3): ID 0 marks priority-tagged")
     assert "ID 4095 is reserved by 802.1Q and the kernel refuses it" in findings[1].message
     assert all(f.severity is Severity.ERROR for f in findings)
@@ -163,7 +148,7 @@ def test_n122_vlan_id_against_the_name(tmp_path):
     text = vlan_ifcfg("eth0.3", "VLAN_ID=4")
     (finding,) = run("N122", tree(tmp_path, "guest", {IFCFG + "eth0.3": text}))
     assert finding.severity is Severity.ERROR
-    assert where(finding) == spot("ifcfg-eth0.3", text, "4")
+    assert at(finding) == spot("ifcfg-eth0.3", text, "4")
     assert related(finding) == [spot("ifcfg-eth0.3", text, "eth0.3")]
     assert finding.message == (
         "VLAN eth0.3 of guest: the name says VLAN 3, but ifcfg-eth0.3:5 makes it VLAN 4: frames leave with"
@@ -174,7 +159,7 @@ def test_n122_vlan_id_against_the_name(tmp_path):
 def test_n122_vlan_raw_device_against_the_name(tmp_path):
     stanza = "auto eth0.30\niface eth0.30 inet manual\n    vlan-raw-device eth1\n"
     (finding,) = run("N122", tree(tmp_path, "host", {INTERFACES: stanza}))
-    assert where(finding) == spot("interfaces", stanza, "eth1")
+    assert at(finding) == spot("interfaces", stanza, "eth1")
     assert related(finding) == [spot("interfaces", stanza, "eth0.30", 2)]
     assert "the name says it is on eth0, but interfaces:3 puts it on `eth1`" in finding.message
 
@@ -182,14 +167,14 @@ def test_n122_vlan_raw_device_against_the_name(tmp_path):
 def test_n122_running_vlan_under_a_misleading_name(tmp_path):
     ip = LO + link(2, "eth1") + link(3, "eth0.30@eth1", details="vlan protocol 802.1Q id 31 <REORDER_HDR>")
     findings = run("N122", tree(tmp_path, "host", {IP_D_ADDRESS: ip}))
-    assert [where(f) for f in findings] == [spot("ip_-d_address", ip, "eth1", 2), spot("ip_-d_address", ip, "31")]
+    assert [at(f) for f in findings] == [spot("ip_-d_address", ip, "eth1", 2), spot("ip_-d_address", ip, "31")]
 
 
 def test_n122_config_mismatch_wins_over_the_running_one(tmp_path):
     ip = LO + link(2, "eth0") + link(3, "eth0.3@eth0", details="vlan protocol 802.1Q id 4 <REORDER_HDR>")
     text = vlan_ifcfg("eth0.3", "VLAN_ID=4")
     findings = run("N122", tree(tmp_path, "host", {IP_D_ADDRESS: ip, IFCFG + "eth0.3": text}))
-    assert [where(f) for f in findings] == [spot("ifcfg-eth0.3", text, "4")]
+    assert [at(f) for f in findings] == [spot("ifcfg-eth0.3", text, "4")]
 
 
 def test_n122_padded_names_and_agreeing_settings_are_fine(tmp_path):
@@ -210,7 +195,7 @@ def test_n123_two_names_for_one_vlan(tmp_path):
     host = tree(tmp_path, "host", {IFCFG + "eth0.3": dotted, IFCFG + "vlan3": plus_vid})
     (finding,) = run("N123", host)
     assert finding.severity is Severity.ERROR
-    assert where(finding) == spot("ifcfg-vlan3", plus_vid, "3")
+    assert at(finding) == spot("ifcfg-vlan3", plus_vid, "3")
     assert related(finding) == [spot("ifcfg-eth0.3", dotted, "3")]
     assert finding.message.startswith(
         "vlan3 of host is VLAN 3 on eth0 (ifcfg-vlan3:1), as eth0.3 is (ifcfg-eth0.3:1): the kernel refuses"
@@ -221,7 +206,7 @@ def test_n123_the_running_device_owns_the_vlan(tmp_path):
     ip = LO + link(2, "eth0") + link(3, "vlan3@eth0", details="vlan protocol 802.1Q id 3 <REORDER_HDR>")
     text = vlan_ifcfg("eth0.3")
     (finding,) = run("N123", tree(tmp_path, "host", {IP_D_ADDRESS: ip, IFCFG + "eth0.3": text}))
-    assert where(finding) == spot("ifcfg-eth0.3", text, "3")
+    assert at(finding) == spot("ifcfg-eth0.3", text, "3")
     assert related(finding) == [spot("ip_-d_address", ip, "3 <")]
 
 
@@ -238,7 +223,7 @@ def test_n130_configured_vlan_mtu_above_the_running_parent(tmp_path):
     text = vlan_ifcfg("eth0.3", "MTU=9000")
     (finding,) = run("N130", tree(tmp_path, "guest", {IP_D_ADDRESS: ip, IFCFG + "eth0.3": text}))
     assert finding.severity is Severity.ERROR
-    assert where(finding) == spot("ifcfg-eth0.3", text, "9000")
+    assert at(finding) == spot("ifcfg-eth0.3", text, "9000")
     assert related(finding) == [mtu_of("ip_-d_address", ip, "eth0")]
     assert finding.message == (
         "VLAN eth0.3 of guest has MTU 9000 (ifcfg-eth0.3:5), above the MTU 1500 of its parent eth0"
@@ -267,7 +252,7 @@ def test_n131_configured_bridge_mtu_above_its_ports(tmp_path):
     text = ifcfg("xenbr0", "TYPE=Bridge", "MTU=9000")
     (finding,) = run("N131", tree(tmp_path, "dom0", {IP_D_ADDRESS: ip, IFCFG + "xenbr0": text}))
     assert finding.severity is Severity.WARNING
-    assert where(finding) == spot("ifcfg-xenbr0", text, "9000")
+    assert at(finding) == spot("ifcfg-xenbr0", text, "9000")
     assert related(finding) == [mtu_of("ip_-d_address", ip, "vif3.0"), mtu_of("ip_-d_address", ip, "vif4.0")]
     assert finding.message == (
         "bridge xenbr0 of dom0 has MTU 9000 (ifcfg-xenbr0:5), above the MTU of its ports vif3.0 1500"
@@ -285,7 +270,7 @@ def test_n132_a_vif_left_at_the_old_mtu(tmp_path):
     ip = bridge_output(9000, ("peth0", 9000), ("vif3.0", 1500), ("vif4.0", 9000))
     (finding,) = run("N132", tree(tmp_path, "dom0", {IP_D_ADDRESS: ip}))
     assert finding.severity is Severity.WARNING
-    assert where(finding) == mtu_of("ip_-d_address", ip, "vif3.0")
+    assert at(finding) == mtu_of("ip_-d_address", ip, "vif3.0")
     assert related(finding) == [mtu_of("ip_-d_address", ip, "peth0"), mtu_of("ip_-d_address", ip, "vif4.0")]
     assert finding.message == (
         "the ports of bridge xenbr0 of dom0 have different MTUs (peth0 9000, vif3.0 1500, vif4.0 9000): vif3.0"
@@ -298,9 +283,9 @@ def test_n132_a_tie_goes_to_the_configured_bridge_mtu_then_to_the_larger(tmp_pat
     ip = bridge_output(1500, ("peth0", 1500), ("vif3.0", 9000))
     configured = {IP_D_ADDRESS: ip, IFCFG + "xenbr0": ifcfg("xenbr0", "TYPE=Bridge", "MTU=1500")}
     (finding,) = run("N132", tree(tmp_path, "configured", configured))
-    assert where(finding) == mtu_of("ip_-d_address", ip, "vif3.0")
+    assert at(finding) == mtu_of("ip_-d_address", ip, "vif3.0")
     (finding,) = run("N132", tree(tmp_path, "running", {IP_D_ADDRESS: ip}))
-    assert where(finding) == mtu_of("ip_-d_address", ip, "peth0")
+    assert at(finding) == mtu_of("ip_-d_address", ip, "peth0")
 
 
 def test_n132_ports_with_one_mtu_are_fine(tmp_path):
@@ -344,7 +329,7 @@ def test_n133_guest_nic_above_its_vif(tmp_path):
     (finding,) = run("N133", dom0, guest)
     assert finding.severity is Severity.ERROR
     text = guest_files(9000)[IFCFG + "eth0"]
-    assert where(finding) == spot("ifcfg-eth0", text, "9000")
+    assert at(finding) == spot("ifcfg-eth0", text, "9000")
     ip = dom0_files(1500)[IP_D_ADDRESS]
     config = dom0_files(1500)["etc/xen/guest3"]
     assert related(finding) == [mtu_of("ip_-d_address", ip, "vif3.0"), spot("guest3", config, "mac=")]
@@ -382,7 +367,7 @@ def test_n134_configured_mtu_not_running(tmp_path):
     ip = LO + link(2, "eth0")
     (finding,) = run("N134", tree(tmp_path, "host", {IFCFG + "eth0": text, IP_D_ADDRESS: ip}))
     assert finding.severity is Severity.WARNING
-    assert where(finding) == spot("ifcfg-eth0", text, "9000")
+    assert at(finding) == spot("ifcfg-eth0", text, "9000")
     assert related(finding) == [mtu_of("ip_-d_address", ip, "eth0")]
     assert finding.message == (
         "eth0 of host: ifcfg-eth0:4 gives MTU 9000, but ip_-d_address:5 shows 1500: the configured MTU is not"
@@ -402,7 +387,7 @@ def test_n140_ifcfg_gateway_outside_the_subnet(tmp_path):
     text = ifcfg("eth0", "IPADDR=198.18.0.10", "NETMASK=255.255.255.0", "GATEWAY=198.18.1.1")
     (finding,) = run("N140", tree(tmp_path, "host", {IFCFG + "eth0": text}))
     assert finding.severity is Severity.ERROR
-    assert where(finding) == spot("ifcfg-eth0", text, "198.18.1.1")
+    assert at(finding) == spot("ifcfg-eth0", text, "198.18.1.1")
     assert related(finding) == [spot("ifcfg-eth0", text, "198.18.0.10")]
     assert finding.message == (
         "eth0 of host: gateway 198.18.1.1 (ifcfg-eth0:6) is outside its subnet 198.18.0.0/24 (of 198.18.0.10):"
@@ -414,7 +399,7 @@ def test_n140_interfaces_gateway_and_running_addresses(tmp_path):
     stanza = "auto eth0\niface eth0 inet dhcp\n    gateway 198.18.9.1\n"
     ip = LO + link(2, "eth0", inet="198.18.0.10/24")
     (finding,) = run("N140", tree(tmp_path, "host", {INTERFACES: stanza, IP_D_ADDRESS: ip}))
-    assert where(finding) == spot("interfaces", stanza, "198.18.9.1")
+    assert at(finding) == spot("interfaces", stanza, "198.18.9.1")
     assert related(finding) == [spot("ip_-d_address", ip, "198.18.0.10")]
 
 
@@ -436,7 +421,7 @@ def test_n141_two_ifcfg_files_with_one_address(tmp_path):
     second = ifcfg("eth1", "IPADDR=198.18.0.10", "PREFIX=25")
     (finding,) = run("N141", tree(tmp_path, "host", {IFCFG + "eth0": first, IFCFG + "eth1": second}))
     assert finding.severity is Severity.ERROR
-    assert where(finding) == spot("ifcfg-eth1", second, "198.18.0.10")
+    assert at(finding) == spot("ifcfg-eth1", second, "198.18.0.10")
     assert related(finding) == [spot("ifcfg-eth0", first, "198.18.0.10")]
     assert finding.message == (
         "198.18.0.10 is on eth1 of host (ifcfg-eth1:4) and on eth0 of host (ifcfg-eth0:4): the address is in use"
@@ -461,7 +446,7 @@ def test_n141_ipv6_compared_as_addresses(tmp_path):
         "iface eth1 inet6 static\n    address 2001:0db8:0::0001/64\n"
     )
     (finding,) = run("N141", tree(tmp_path, "host", {INTERFACES: stanza}))
-    assert where(finding) == spot("interfaces", stanza, "2001:0db8")
+    assert at(finding) == spot("interfaces", stanza, "2001:0db8")
 
 
 def test_n141_leaves_alone_loopback_moved_addresses_aliases_and_link_local(tmp_path):
@@ -501,7 +486,7 @@ def test_n142_ipaddr_left_on_the_port(tmp_path):
     bridge = ifcfg("xenbr0", "TYPE=Bridge")
     (finding,) = run("N142", tree(tmp_path, "dom0", {IFCFG + "eth0": port, IFCFG + "xenbr0": bridge}))
     assert finding.severity is Severity.WARNING
-    assert where(finding) == spot("ifcfg-eth0", port, "198.18.0.10")
+    assert at(finding) == spot("ifcfg-eth0", port, "198.18.0.10")
     assert related(finding) == [spot("ifcfg-eth0", port, "xenbr0")]
     assert finding.message == (
         "eth0 of dom0 has address 198.18.0.10/24 (ifcfg-eth0:5) but is a port of bridge xenbr0 (ifcfg-eth0:4):"
@@ -516,7 +501,7 @@ def test_n142_running_address_on_a_port(tmp_path):
         "    inet 198.18.0.10/24 scope global peth0\n",
     )
     (finding,) = run("N142", tree(tmp_path, "dom0", {IP_D_ADDRESS: ip}))
-    assert where(finding) == spot("ip_-d_address", ip, "198.18.0.10")
+    assert at(finding) == spot("ip_-d_address", ip, "198.18.0.10")
     assert related(finding) == [spot("ip_-d_address", ip, "xenbr0", 2)]
 
 

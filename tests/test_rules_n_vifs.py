@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import FIXTURES, write_files
+from facts_helpers import at, related, spot
 from xennet.findings import Severity
 from xennet.lint.runner import lint_paths
 from xennet.registry import all_rules, select_rules
@@ -34,22 +35,7 @@ def run_tree(tmp_path: Path, files: dict[str, str], rule: str, name: str = "dom0
     return run([str(root)], rule)
 
 
-def where(finding) -> tuple[str, int, int]:
-    loc = finding.location
-    return Path(loc.path).name, loc.line, loc.column
 
-
-def related(finding) -> list[tuple[str, int, int]]:
-    return [(Path(loc.path).name, loc.line, loc.column) for loc in finding.related]
-
-
-def spot(name: str, content: str, needle: str, nth: int = 1) -> tuple[str, int, int]:
-    """(file name, line, column) of the nth occurrence of `needle` in `content`."""
-    index = -1
-    for _ in range(nth):
-        index = content.index(needle, index + 1)
-    line = content.count("\n", 0, index) + 1
-    return name, line, index - (content.rfind("\n", 0, index) + 1) + 1
 
 
 def line_of(name: str, content: str, needle: str) -> tuple[str, int, int]:
@@ -127,7 +113,7 @@ def test_missing_bridge_fixture():
     (finding,) = n_vif_findings("missing-bridge")
     config = (HOSTS / "missing-bridge/dom0/etc/xen/backup01.cfg").read_text()
     assert finding.rule_id == "N101" and finding.severity is Severity.ERROR
-    assert where(finding) == spot("backup01.cfg", config, "bridge=xenbr1")
+    assert at(finding) == spot("backup01.cfg", config, "bridge=xenbr1")
     assert related(finding) == [("brctl_show", 2, 1)]
     assert finding.message == (
         "vif 0 of backup01 names bridge `xenbr1` but dom0 has only xenbr0 (brctl_show:2):"
@@ -141,7 +127,7 @@ def test_vif_no_bridge_fixture():
     config = (dom0 / "etc/xen/mail01").read_text()
     listing = (dom0 / IP).read_text()
     assert finding.rule_id == "N104" and finding.severity is Severity.ERROR
-    assert where(finding) == spot("mail01", config, "bridge=xenbr0")
+    assert at(finding) == spot("mail01", config, "bridge=xenbr0")
     assert related(finding) == [spot("ip_address", listing, "vif3.0"), ("brctl_show", 2, 1)]
     assert finding.message.startswith("vif3.0 (vif 0 of mail01) is a port of no bridge, though its bridge= puts it")
     assert "brctl_show lists it under no bridge" in finding.message
@@ -154,7 +140,7 @@ def test_mac_mismatch_fixture():
     config = (root / "dom0/etc/xen/app01.cfg").read_text()
     listing = (root / "guest-app01" / IP).read_text()
     assert finding.rule_id == "N110" and finding.severity is Severity.ERROR
-    assert where(finding) == spot("ifcfg-eth0", ifcfg, "00:16:3e:4a:05:99")
+    assert at(finding) == spot("ifcfg-eth0", ifcfg, "00:16:3e:4a:05:99")
     vif = spot("app01.cfg", config, "mac=00:16:3e:4a:05:01")
     assert related(finding) == [vif, spot("ip_address", listing, "00:16")]
     assert finding.message == (
@@ -176,7 +162,7 @@ def test_n101_from_a_complete_interface_listing(tmp_path):
     listing = ip_address(("eth0", None))
     files = {CFG: xl_cfg(vif="bridge=br1"), IP: listing}
     (finding,) = run_tree(tmp_path, files, "N101")
-    assert where(finding) == spot("web.cfg", files[CFG], "bridge=br1")
+    assert at(finding) == spot("web.cfg", files[CFG], "bridge=br1")
     assert related(finding) == [("ip_address", 0, 0)]
     assert "dom0 has no interface `br1` (ip_address lists every interface)" in finding.message
 
@@ -211,7 +197,7 @@ def test_n101_counts_one_finding_per_vif_and_lists_every_bridge(tmp_path):
         BRCTL: brctl_show(xenbr0=["eth0"], xenbr1=["eth1"]),
     }
     findings = run_tree(tmp_path, files, "N101")
-    assert [where(f) for f in findings] == [spot("web.cfg", files[CFG], f"bridge={b}") for b in ("xenbr9", "br2")]
+    assert [at(f) for f in findings] == [spot("web.cfg", files[CFG], f"bridge={b}") for b in ("xenbr9", "br2")]
     assert related(findings[0]) == [("brctl_show", 2, 1), ("brctl_show", 3, 1)]
     assert "dom0 has only xenbr0 (brctl_show:2), xenbr1 (brctl_show:3)" in findings[0].message
 
@@ -248,7 +234,7 @@ def test_n102_xl_default_xenbr0(tmp_path):
     files = {CFG: xl_cfg(vif=f"mac={WEB_MAC}"), XL_LIST: xl_list(), BRCTL: brctl_show(br0=["eth0"])}
     (finding,) = run_tree(tmp_path, files, "N102")
     assert finding.severity is Severity.ERROR
-    assert where(finding) == spot("web.cfg", files[CFG], '"mac=')
+    assert at(finding) == spot("web.cfg", files[CFG], '"mac=')
     assert related(finding) == [("brctl_show", 2, 1)]
     assert finding.message == (
         "vif 0 of web names no bridge, so it goes to `xenbr0`, xl's default, but dom0 has only br0"
@@ -273,7 +259,7 @@ def test_n102_xend_with_no_bridge_at_all(tmp_path):
         BRCTL: brctl_show(),
     }
     (finding,) = run_tree(tmp_path, files, "N102")
-    assert where(finding) == spot("web", files["etc/xen/web"], '"mac=')
+    assert at(finding) == spot("web", files["etc/xen/web"], '"mac=')
     assert related(finding) == [("brctl_show", 0, 0)]
     assert finding.message == (
         "vif 0 of web names no bridge, so xend's vif-bridge takes the first bridge `brctl show` lists,"
@@ -322,7 +308,7 @@ def test_n103_xend_picks_the_first_of_several_bridges(tmp_path):
     files = xend_tree(f"mac={WEB_MAC}", brctl_show(xenbr0=["peth0"], xenbr1=["peth1"]))
     (finding,) = run_tree(tmp_path, files, "N103")
     assert finding.severity is Severity.WARNING
-    assert where(finding) == spot("web", files["etc/xen/web"], '"mac=')
+    assert at(finding) == spot("web", files["etc/xen/web"], '"mac=')
     assert related(finding) == [("brctl_show", 2, 1), ("brctl_show", 3, 1)]
     assert finding.message == (
         "vif 0 of web names no bridge, and dom0 has 2 (xenbr0, xenbr1): xend's vif-bridge silently adds"
@@ -356,7 +342,7 @@ def test_n104_on_another_bridge(tmp_path):
     listing = ip_address(("eth0", "xenbr0"), ("xenbr0", None), ("xenbr1", None), ("vif3.0", "xenbr1"))
     files = {CFG: xl_cfg(), XL_LIST: xl_list(("web", 3)), IP: listing}
     (finding,) = run_tree(tmp_path, files, "N104")
-    assert where(finding) == spot("web.cfg", files[CFG], "bridge=xenbr0")
+    assert at(finding) == spot("web.cfg", files[CFG], "bridge=xenbr0")
     port = spot("ip_address", listing, "xenbr1 state", 1)
     assert related(finding) == [port, spot("ip_address", listing, "xenbr0: ")]
     assert finding.message == (
@@ -387,7 +373,7 @@ def test_n104_default_bridge_and_eth_alias(tmp_path):
     assert run_tree(tmp_path, files, "N104") == []
     files[BRCTL] = brctl_show(eth0=["peth0"], xenbr1=["vif3.0"])
     (finding,) = run_tree(tmp_path, files, "N104")
-    assert where(finding) == spot("web.cfg", files[CFG], '"mac=')
+    assert at(finding) == spot("web.cfg", files[CFG], '"mac=')
     assert "is a port of `xenbr1` (brctl_show:3), though xl's default puts it on `xenbr0`" in finding.message
 
 
@@ -409,7 +395,7 @@ def test_n105_vif_of_a_domain_that_is_not_running(tmp_path):
     listing = ip_address(("vif3.0", None), ("vif7.0", None), ("tap7.1", None))
     files = {XL_LIST: xl_list(("web", 3)), IP: listing}
     findings = run_tree(tmp_path, files, "N105")
-    assert [where(f) for f in findings] == [spot("ip_address", listing, name) for name in ("vif7.0", "tap7.1")]
+    assert [at(f) for f in findings] == [spot("ip_address", listing, name) for name in ("vif7.0", "tap7.1")]
     assert all(f.severity is Severity.WARNING for f in findings)
     assert related(findings[0]) == [("xl_list", 0, 0)]
     assert findings[0].message == (
@@ -448,7 +434,7 @@ def test_n106_running_domain_without_its_vif(tmp_path):
     files = {CFG: xl_cfg(), XL_LIST: xl_list(("web", 3)), IP: listing}
     (finding,) = run_tree(tmp_path, files, "N106")
     assert finding.severity is Severity.ERROR
-    assert where(finding) == spot("web.cfg", files[CFG], '"mac=')
+    assert at(finding) == spot("web.cfg", files[CFG], '"mac=')
     assert related(finding) == [line_of("xl_list", files[XL_LIST], "web"), ("ip_address", 0, 0)]
     assert finding.message == (
         "web runs as domain 3 (xl_list:3) but dom0 has no device for its vif 0"
@@ -460,7 +446,7 @@ def test_n106_custom_vifname_and_counts(tmp_path):
     cfg = 'name = "web"\nvif = [ "bridge=xenbr0,vifname=web-eth0", "bridge=xenbr0" ]\n'
     files = {CFG: cfg, XL_LIST: xl_list(("web", 3)), IP: ip_address(("xenbr0", None), ("web-eth0", "xenbr0"))}
     (finding,) = run_tree(tmp_path, files, "N106")
-    assert where(finding) == spot("web.cfg", cfg, '"bridge=xenbr0"')
+    assert at(finding) == spot("web.cfg", cfg, '"bridge=xenbr0"')
     assert "its vif 1 (vif3.1 / vif3.1-emu / tap3.1;" in finding.message
 
 
@@ -498,7 +484,7 @@ def dom0_and_guest(tmp_path: Path, cfg: str, guest_files: dict[str, str]) -> lis
 def test_n110_running_guest_without_ifcfg(tmp_path):
     files = guest("00:16:3e:5a:01:77")
     (finding,) = run(dom0_and_guest(tmp_path, xl_cfg(), files), "N110")
-    assert where(finding) == spot("ip_address", files[IP], "00:16")
+    assert at(finding) == spot("ip_address", files[IP], "00:16")
     assert related(finding) == [spot("web.cfg", xl_cfg(), "mac=")]
     assert "has MAC 00:16:3e:5a:01:77 (ip_address:2), but vif 0 of web sets mac=00:16:3e:5a:01:02" in finding.message
     assert "the guest does not run with the MAC its config gives it" in finding.message
@@ -533,7 +519,7 @@ def test_n110_hwaddr_disagrees_with_the_running_mac(tmp_path):
     files = guest(WEB_MAC, hwaddr="00:16:3e:5a:01:66")
     (finding,) = run(dom0_and_guest(tmp_path, xl_cfg(), files), "N110")
     ifcfg = files["etc/sysconfig/network-scripts/ifcfg-eth0"]
-    assert where(finding) == spot("ifcfg-eth0", ifcfg, "00:16")
+    assert at(finding) == spot("ifcfg-eth0", ifcfg, "00:16")
     assert related(finding) == [spot("ip_address", files[IP], "00:16")]
     assert finding.message == (
         "ifcfg-eth0:2 expects eth0 to have MAC 00:16:3e:5a:01:66, but ip_address:2 shows it with"
@@ -565,13 +551,13 @@ def test_n111_mac_and_bridge_differ(tmp_path):
     store = xenstore("00:16:3e:5a:01:09", "xenbr1")
     files = {CFG: xl_cfg(), XL_LIST: xl_list(("web", 3)), "sos_commands/xen/xenstore-ls": store}
     mac, bridge = run_tree(tmp_path, files, "N111")
-    assert where(mac) == spot("web.cfg", files[CFG], "mac=")
+    assert at(mac) == spot("web.cfg", files[CFG], "mac=")
     assert related(mac) == [spot("xenstore-ls", store, "00:16"), ("xl_list", 3, 0)]
     assert mac.message == (
         "vif 0 of web (domain 3) runs with MAC 00:16:3e:5a:01:09 (xenstore-ls:2) but its config sets"
         " mac=00:16:3e:5a:01:02: the domain was started with other settings than its config has now"
     )
-    assert where(bridge) == spot("web.cfg", files[CFG], "bridge=")
+    assert at(bridge) == spot("web.cfg", files[CFG], "bridge=")
     assert "runs on bridge `xenbr1` (xenstore-ls:3) but its config sets bridge=xenbr0" in bridge.message
 
 
@@ -615,7 +601,7 @@ def test_n180_drop_ratio_above_one_percent(tmp_path):
     text = ip_s_link(("vif3.0", 19822, 0, 20310, 412), ("vif4.0", 5000, 2, 6000, 3))
     (finding,) = run_tree(tmp_path, {"sos_commands/networking/ip_-s_link": text}, "N180")
     assert finding.severity is Severity.WARNING
-    assert where(finding) == spot("ip_-s_link", text, "412")
+    assert at(finding) == spot("ip_-s_link", text, "412")
     assert related(finding) == [spot("ip_-s_link", text, "20310    0")]
     assert finding.message == "vif3.0 dropped 412 of 20722 packets toward the guest (TX): 2.0%, above 1%"
 

@@ -6,11 +6,10 @@ Files whose name ends in `.xm` are read as xm (Python) configs, `.sxp` as SXP, t
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from conftest import lint_files
+from facts_helpers import at, related, spot
 from xennet.findings import Severity
 
 
@@ -19,23 +18,7 @@ def run(tmp_path, files: dict[str, str], rule: str):
     return lint_files(tmp_path, files, select=(rule,)).findings
 
 
-def where(finding) -> tuple[str, int, int]:
-    loc = finding.location
-    return Path(loc.path).name, loc.line, loc.column
 
-
-def related(finding) -> list[tuple[str, int, int]]:
-    return [(Path(loc.path).name, loc.line, loc.column) for loc in finding.related]
-
-
-def spot(name: str, content: str, needle: str, nth: int = 1) -> tuple[str, int, int]:
-    """(file name, line, column) of the nth occurrence of `needle` in `content`."""
-    index = -1
-    for _ in range(nth):
-        index = content.index(needle, index + 1)
-    line = content.count("\n", 0, index) + 1
-    column = index - (content.rfind("\n", 0, index) + 1) + 1
-    return name, line, column
 
 
 def xl(name: str = "web", vifs: str = '"bridge=xenbr0"', extra: str = "") -> str:
@@ -53,7 +36,7 @@ def test_x001_points_at_the_winner_and_relates_every_dead_assignment(tmp_path):
     text = 'name = "web"\nmemory = 256\nvif = [ "bridge=xenbr0" ]\nmemory = 512\nmemory = 1024\n'
     (finding,) = run(tmp_path, {"web.cfg": text}, "X001")
     assert finding.rule_id == "X001" and finding.severity is Severity.WARNING
-    assert where(finding) == ("web.cfg", 5, 1)
+    assert at(finding) == ("web.cfg", 5, 1)
     assert related(finding) == [("web.cfg", 2, 1), ("web.cfg", 4, 1)]
     assert "`memory` is assigned 3 times" in finding.message
     assert "lines 2, 4 have no effect" in finding.message
@@ -70,7 +53,7 @@ def test_x001_in_python_configs_counts_top_level_constants_only(tmp_path):
         "    kernel = '/boot/b'\nmemory = 256\nmemory = 512\nvif = [ 'bridge=xenbr0' ]\n"
     )
     (finding,) = run(tmp_path, {"web.xm": text}, "X001")
-    assert where(finding) == ("web.xm", 8, 1)
+    assert at(finding) == ("web.xm", 8, 1)
     assert related(finding) == [("web.xm", 7, 1)]
 
 
@@ -86,7 +69,7 @@ def test_x002_xl_string_added_to_list(tmp_path):
     text = 'name = "web"\nvif = [ "bridge=xenbr0" ]\nvif += "bridge=xenbr1"\n'
     (finding,) = run(tmp_path, {"web.cfg": text}, "X002")
     assert finding.severity is Severity.ERROR
-    assert where(finding) == ("web.cfg", 3, 1)
+    assert at(finding) == ("web.cfg", 3, 1)
     assert related(finding) == [("web.cfg", 2, 1)]
     assert "`vif +=` adds a string to the list set on line 2" in finding.message
     assert 'can\'t add [list] to "string"' in finding.message
@@ -95,7 +78,7 @@ def test_x002_xl_string_added_to_list(tmp_path):
 def test_x002_python_list_added_to_string_raises(tmp_path):
     text = "name = 'web'\nextra = 'console=hvc0'\nextra += [ 'quiet' ]\nvif = [ '' ]\n"
     (finding,) = run(tmp_path, {"web.xm": text}, "X002")
-    assert where(finding) == ("web.xm", 3, 1)
+    assert at(finding) == ("web.xm", 3, 1)
     assert "adds a list to the string" in finding.message and "TypeError" in finding.message
 
 
@@ -113,7 +96,7 @@ def test_x101_typo_gets_a_suggestion_and_the_field_column(tmp_path):
     text = xl(vifs='"mac=00:16:3e:5a:01:02,brige=xenbr0"')
     (finding,) = run(tmp_path, {"web.cfg": text}, "X101")
     assert finding.severity is Severity.WARNING
-    assert where(finding) == spot("web.cfg", text, "brige=")
+    assert at(finding) == spot("web.cfg", text, "brige=")
     assert finding.message == (
         "vif 0 of web: `brige=xenbr0`: unknown vif key `brige`; xl ignores it; did you mean `bridge`?"
     )
@@ -137,7 +120,7 @@ def test_x101_xend_keys_in_xl_and_xm_specs(tmp_path):
 def test_x101_unknown_in_xm_spec_names_xend(tmp_path):
     text = xl(vifs="'type=ioemu, bridg=xenbr0'")
     (finding,) = run(tmp_path, {"web.xm": text}, "X101")
-    assert where(finding) == spot("web.xm", text, "bridg=")
+    assert at(finding) == spot("web.xm", text, "bridg=")
     assert "xend refuses it (Invalid vif option)" in finding.message
     assert "did you mean `bridge`?" in finding.message
 
@@ -145,7 +128,7 @@ def test_x101_unknown_in_xm_spec_names_xend(tmp_path):
 def test_x101_flags_and_bare_keys(tmp_path):
     text = xl(vifs='"trusted", "untrusted=1", "bridge", "mac=00:16:3e:00:00:01,colo_sock_mirror_id=1"')
     found = run(tmp_path, {"web.cfg": text}, "X101")
-    assert [(f.message.split(":")[0], where(f)) for f in found] == [
+    assert [(f.message.split(":")[0], at(f)) for f in found] == [
         ("vif 1 of web", spot("web.cfg", text, "untrusted=1")),
         ("vif 2 of web", spot("web.cfg", text, 'bridge", "mac')),
     ]
@@ -168,7 +151,7 @@ def test_x101_leaves_whitespace_before_equals_to_x103(tmp_path):
 def test_x102_netdev_and_accel(tmp_path):
     text = xl(vifs='"script=vif-route,netdev=eth0", "accel=sfc"')
     netdev, accel = run(tmp_path, {"web.cfg": text}, "X102")
-    assert where(netdev) == spot("web.cfg", text, "netdev=")
+    assert at(netdev) == spot("web.cfg", text, "netdev=")
     assert "`netdev=eth0`" in netdev.message and "write `gatewaydev=` instead" in netdev.message
     assert netdev.message.startswith("vif 0 of web:")
     assert accel.message.startswith("vif 1 of web: `accel=sfc`")
@@ -188,7 +171,7 @@ def test_x103_trailing_space_in_bridge(tmp_path):
     text = xl(vifs='"bridge=xenbr0 , mac=00:16:3e:5a:01:02 "')
     (finding,) = run(tmp_path, {"web.cfg": text}, "X103")
     assert finding.severity is Severity.ERROR
-    assert where(finding) == spot("web.cfg", text, "bridge=")
+    assert at(finding) == spot("web.cfg", text, "bridge=")
     assert finding.message == (
         'vif 0 of web: `bridge=xenbr0 ` ends with whitespace that xl keeps: the bridge is "xenbr0 ", not "xenbr0"'
     )
@@ -197,7 +180,7 @@ def test_x103_trailing_space_in_bridge(tmp_path):
 def test_x103_space_before_equals_and_after_a_flag(tmp_path):
     text = xl(vifs='"bridge =xenbr0,script= vif-bridge", "trusted "')
     found = run(tmp_path, {"web.cfg": text}, "X103")
-    assert [where(f) for f in found] == [
+    assert [at(f) for f in found] == [
         spot("web.cfg", text, "bridge ="),
         spot("web.cfg", text, "script="),
         spot("web.cfg", text, "trusted "),
@@ -222,7 +205,7 @@ def test_x111_multicast_in_xl_and_sxp(tmp_path):
     text = xl(vifs='"bridge=xenbr0,mac=03:16:3e:00:00:01"')
     sxp = sxp_domain("db", "(mac 01:00:5e:00:00:fb)")
     found = run(tmp_path, {"web.cfg": text, "db.sxp": sxp}, "X111")
-    assert [where(f) for f in found] == [("db.sxp", 5, 10), spot("web.cfg", text, "mac=")]
+    assert [at(f) for f in found] == [("db.sxp", 5, 10), spot("web.cfg", text, "mac=")]
     assert found[1].message == (
         "vif 0 of web: `mac=03:16:3e:00:00:01` is a multicast address (first octet 03 is odd) and cannot be a"
         " NIC's own address"
@@ -240,7 +223,7 @@ def test_x112_zero_mac_says_what_each_tool_does(tmp_path):
     files = {"web.cfg": xl(vifs=zero), "db.xm": xl(name="db", vifs=zero)}
     xm_finding, xl_finding = run(tmp_path, files, "X112")
     assert xl_finding.severity is Severity.ERROR
-    assert where(xl_finding) == spot("web.cfg", files["web.cfg"], "mac=")
+    assert at(xl_finding) == spot("web.cfg", files["web.cfg"], "mac=")
     assert "new random MAC at every start" in xl_finding.message
     assert "xend gives the guest this address" in xm_finding.message
 
@@ -263,7 +246,7 @@ def test_x113_same_mac_across_files_case_insensitive(tmp_path):
     db = xl("db", '"bridge=xenbr0", "mac=00:16:3E:5A:01:02"')
     (finding,) = run(tmp_path, {"web.cfg": web, "db.cfg": db}, "X113")
     assert finding.severity is Severity.ERROR
-    assert where(finding) == spot("db.cfg", db, "mac=")  # web.cfg is linted first: it owns the MAC
+    assert at(finding) == spot("db.cfg", db, "mac=")  # web.cfg is linted first: it owns the MAC
     assert related(finding) == [spot("web.cfg", web, "mac=")]
     assert finding.message == (
         "vif 1 of db: `mac=00:16:3E:5A:01:02` repeats the MAC of vif 0 of web: the bridge cannot tell the"
@@ -275,7 +258,7 @@ def test_x113_one_finding_per_repeat_each_relating_all_others(tmp_path):
     mac = '"mac=00:16:3e:00:00:07"'
     files = {"a.cfg": xl("a", mac), "b.cfg": xl("b", mac), "c.xm": xl("c", mac)}
     found = run(tmp_path, files, "X113")
-    assert [where(f)[0] for f in found] == ["b.cfg", "c.xm"]
+    assert [at(f)[0] for f in found] == ["b.cfg", "c.xm"]
     assert [[r[0] for r in related(f)] for f in found] == [["a.cfg", "c.xm"], ["a.cfg", "b.cfg"]]
     assert "repeats the MAC of vif 0 of a and 1 other vif" in found[0].message
 
@@ -284,7 +267,7 @@ def test_x113_within_one_domain_and_against_an_sxp_record(tmp_path):
     web = xl("web", '"mac=00:16:3e:00:00:01", "mac=00:16:3e:00:00:01"')
     db = sxp_domain("db", "(mac 00:16:3e:00:00:01)")
     found = run(tmp_path, {"web.cfg": web, "db.sxp": db}, "X113")
-    assert [where(f) for f in found] == [("db.sxp", 5, 10), spot("web.cfg", web, "mac=", 2)]
+    assert [at(f) for f in found] == [("db.sxp", 5, 10), spot("web.cfg", web, "mac=", 2)]
     assert found[0].message.startswith("vif 0 of db: `mac=00:16:3e:00:00:01` repeats the MAC of vif 0 of web and 1")
     assert related(found[1]) == [spot("web.cfg", web, "mac="), ("db.sxp", 5, 10)]
 
@@ -310,7 +293,7 @@ def test_x120_reports_the_rate_parsers_message(tmp_path):
     text = xl(vifs='"bridge=xenbr0,rate=10M"')
     (finding,) = run(tmp_path, {"web.cfg": text}, "X120")
     assert finding.severity is Severity.ERROR
-    assert where(finding) == spot("web.cfg", text, "rate=")
+    assert at(finding) == spot("web.cfg", text, "rate=")
     assert finding.message.startswith('vif 0 of web: `rate=10M`: invalid vif rate "10M"')
 
 
@@ -321,7 +304,7 @@ def test_x120_xm_and_sxp_too_and_valid_rates_pass(tmp_path):
         "ok.cfg": xl("ok", '"rate=10Mb/s", "rate=1MB/s@20ms", "rate=250KB/s"'),
     }
     (finding,) = run(tmp_path, files, "X120")
-    assert where(finding)[0] == "web.xm"
+    assert at(finding)[0] == "web.xm"
     assert "`rate = 5Mb`" in finding.message and '"5Mb"' in finding.message
 
 
@@ -348,7 +331,7 @@ def test_x121_invalid_vlans(tmp_path, vlan, reason):
         assert found == []
         return
     (finding,) = found
-    assert where(finding) == spot("web.cfg", text, "vlan=")
+    assert at(finding) == spot("web.cfg", text, "vlan=")
     assert finding.message.startswith(f"vif 0 of web: `vlan={vlan}`: {reason}")
 
 
@@ -363,7 +346,7 @@ def test_x121_valid_vlans(tmp_path, vlan):
 def test_x122_xl_accepts_only_vif_and_ioemu(tmp_path):
     text = xl(vifs='"type=iomeu", "type=netfront", "type=vif", "type=ioemu"', extra='type = "hvm"\n')
     found = run(tmp_path, {"web.cfg": text}, "X122")
-    assert [where(f) for f in found] == [spot("web.cfg", text, "type=iomeu"), spot("web.cfg", text, "type=netfront")]
+    assert [at(f) for f in found] == [spot("web.cfg", text, "type=iomeu"), spot("web.cfg", text, "type=netfront")]
     assert found[0].message == (
         'vif 0 of web: `type=iomeu` is not one of vif, ioemu: xl prints "Invalid parameter `type\'" and ignores it'
     )
@@ -375,7 +358,7 @@ def test_x122_xend_also_knows_netfront(tmp_path):
         "db.sxp": sxp_domain("db", "(type netfront)"),
     }
     (finding,) = run(tmp_path, files, "X122")
-    assert where(finding) == spot("web.xm", files["web.xm"], "type=paravirt")
+    assert at(finding) == spot("web.xm", files["web.xm"], "type=paravirt")
     assert "is not one of vif, ioemu, netfront: xend treats it as a PV-only vif" in finding.message
 
 
@@ -386,7 +369,7 @@ def test_x123_model_on_pv_guest_relates_the_guest_type(tmp_path):
     text = xl(vifs='"bridge=xenbr0,model=e1000"', extra='type = "pvh"\n')
     (finding,) = run(tmp_path, {"web.cfg": text}, "X123")
     assert finding.severity is Severity.WARNING
-    assert where(finding) == spot("web.cfg", text, "model=")
+    assert at(finding) == spot("web.cfg", text, "model=")
     assert related(finding) == [spot("web.cfg", text, '"pvh"')]
     assert finding.message == (
         "vif 0 of web: `model=e1000` asks for an emulated NIC, but web is a PVH guest with no device model:"
@@ -403,7 +386,7 @@ def test_x123_default_pv_and_xend_ioemu_but_not_hvm(tmp_path):
         "fv.sxp": sxp_domain("fv", "(model e1000) (type ioemu)", image="(hvm (kernel hvmloader))"),
     }
     found = run(tmp_path, files, "X123")
-    assert [where(f)[0] for f in found] == ["db.xm", "pv.sxp", "web.cfg"]
+    assert [at(f)[0] for f in found] == ["db.xm", "pv.sxp", "web.cfg"]
     assert related(found[2]) == []
     assert related(found[1]) == [("pv.sxp", 3, 10)]
 
@@ -413,7 +396,7 @@ def test_x128_ioemu_on_xl_pv_guest_is_an_error(tmp_path):
     files = {"web.cfg": text, "db.xm": xl("db", "'type=ioemu'")}
     (finding,) = run(tmp_path, files, "X128")
     assert finding.severity is Severity.ERROR
-    assert where(finding) == spot("web.cfg", text, "type=ioemu")
+    assert at(finding) == spot("web.cfg", text, "type=ioemu")
     assert related(finding) == [spot("web.cfg", text, '"pv"')]
     assert "libxl refuses an emulated interface" in finding.message
     assert [f.rule_id for f in lint_files(tmp_path, files, select=("X123",)).findings] == ["X123"]  # db.xm only
@@ -426,7 +409,7 @@ def test_x124_pv_limit_is_15(tmp_path):
     ok, long = "a" * 15, "b" * 16
     text = xl(vifs=f'"vifname={ok}", "vifname={long}"')
     (finding,) = run(tmp_path, {"web.cfg": text}, "X124")
-    assert where(finding) == spot("web.cfg", text, f"vifname={long}")
+    assert at(finding) == spot("web.cfg", text, f"vifname={long}")
     assert finding.message == (
         f"vif 1 of web: `vifname={long}`: 16 characters, more than the 15 a Linux interface name can have"
     )
@@ -439,7 +422,7 @@ def test_x124_hvm_counts_the_emulated_tap(tmp_path):
         "db.xm": xl("db", f"'vifname={name}'", extra="builder = 'hvm'\n"),
     }
     xm_finding, xl_finding = run(tmp_path, files, "X124")
-    assert where(xl_finding) == spot("web.cfg", files["web.cfg"], "vifname=")
+    assert at(xl_finding) == spot("web.cfg", files["web.cfg"], "vifname=")
     assert "tap device `web-frontend-emu` has 16 characters" in xl_finding.message
     assert "vifname may have at most 11 here" in xl_finding.message
     assert "`tap-web-frontend`" in xm_finding.message
@@ -453,7 +436,7 @@ def test_x125_same_vifname_in_two_domains(tmp_path):
     db = xl("db", '"vifname=back", "vifname=front"')
     (finding,) = run(tmp_path, {"web.cfg": web, "db.cfg": db}, "X125")
     assert finding.severity is Severity.ERROR
-    assert where(finding) == spot("db.cfg", db, "vifname=front")
+    assert at(finding) == spot("db.cfg", db, "vifname=front")
     assert related(finding) == [spot("web.cfg", web, "vifname=")]
     assert finding.message == (
         "vif 1 of db: `vifname=front` is also the vifname of vif 0 of web: only one interface can have the name"
@@ -470,7 +453,7 @@ def test_x126_same_address_on_two_guests(tmp_path):
     db = xl("db", '"ip=2001:0db8:0::1/64"')
     sxp = sxp_domain("mail", "(ip '192.0.2.10')")
     found = run(tmp_path, {"web.cfg": web, "db.cfg": db, "mail.sxp": sxp}, "X126")
-    assert [(where(f), f.severity) for f in found] == [
+    assert [(at(f), f.severity) for f in found] == [
         (spot("db.cfg", db, "ip="), Severity.WARNING),
         (("mail.sxp", 5, 10), Severity.WARNING),
     ]
@@ -495,25 +478,25 @@ def test_x127_mtu_must_be_a_number_in_range(tmp_path):
         "vif 1 of web: `mtu=40`: the MTU is outside 68..65535",
         "vif 2 of web: `mtu=65536`: the MTU is outside 68..65535",
     ]
-    assert where(found[0]) == spot("web.cfg", text, "mtu=9k")
+    assert at(found[0]) == spot("web.cfg", text, "mtu=9k")
 
 
 def test_x127_applies_to_sxp_records(tmp_path):
     (finding,) = run(tmp_path, {"db.sxp": sxp_domain("db", "(mtu jumbo)")}, "X127")
-    assert where(finding) == ("db.sxp", 5, 10)
+    assert at(finding) == ("db.sxp", 5, 10)
 
 
 def test_x129_devid_not_a_number(tmp_path):
     text = xl(vifs='"devid=eth0"')
     (finding,) = run(tmp_path, {"web.cfg": text}, "X129")
-    assert where(finding) == spot("web.cfg", text, "devid=")
+    assert at(finding) == spot("web.cfg", text, "devid=")
     assert finding.message == "vif 0 of web: `devid=eth0` is not a decimal number"
 
 
 def test_x129_explicit_devid_repeats_an_implicit_one(tmp_path):
     text = xl(vifs='"bridge=xenbr0", "bridge=xenbr1,devid=0", "devid=5"')
     (finding,) = run(tmp_path, {"web.cfg": text}, "X129")
-    assert where(finding) == spot("web.cfg", text, "devid=0")
+    assert at(finding) == spot("web.cfg", text, "devid=0")
     assert related(finding) == [spot("web.cfg", text, '"bridge=xenbr0"')]
     assert finding.message == (
         "vif 1 of web: devid 0 (from devid=) is also the devid of vif 0 (its place in the vif list):"
@@ -528,14 +511,14 @@ def test_x130_nics_in_an_xend_config(tmp_path):
     text = "name = 'web'\nnics = 2\nvif = [ 'bridge=xenbr0' ]\n"
     (finding,) = run(tmp_path, {"web.cfg": text}, "X130")
     assert finding.severity is Severity.WARNING
-    assert where(finding) == ("web.cfg", 2, 1)
+    assert at(finding) == ("web.cfg", 2, 1)
     assert finding.message.startswith("`nics = 2`: deprecated: xend padded the vif list up to this count")
 
 
 def test_x131_vif2(tmp_path):
     text = "name = 'web'\nmemory = 256\nvif2 = [ 'front_mac=00:16:3e:00:00:01' ]\n"
     (finding,) = run(tmp_path, {"web.cfg": text}, "X131")
-    assert where(finding) == ("web.cfg", 3, 1)
+    assert at(finding) == ("web.cfg", 3, 1)
     assert finding.message.startswith("`vif2 = [ 'front_mac=00:16:3e:00:00:01' ]`: netchannel2 is gone")
 
 

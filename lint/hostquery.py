@@ -3,6 +3,7 @@ each one has in dom0, and the bridges that exist there."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -60,3 +61,9 @@ def default_bridge(model: LintModel) -> tuple[str, Location | None]:
             value, location = defaults.values["bridge"]
             return value, location
     return XL_DEFAULT_BRIDGE, None
+
+
+def short(location: Location) -> str:
+    """`brctl_show:2`: a location as messages quote it (the file's name and the line)."""
+    name = os.path.basename(location.path)
+    return f"{name}:{location.line}" if location.line else name

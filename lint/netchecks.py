@@ -43,11 +43,6 @@ _NIC_KINDS = (None, "phys")
 # --- how messages name things ----------------------------------------------------------------
 
 
-def short(location: Location) -> str:
-    """`ifcfg-eth0:3`: the file's name and the line."""
-    name = os.path.basename(location.path)
-    return f"{name}:{location.line}" if location.line else name
-
 
 def host_label(host: Host) -> str:
     """How messages name a host: its hostname, else the folder of its tree ("the host" for files

@@ -25,6 +25,7 @@ from xennet.findings import Location
 
 from .host import Host, Interface
 from .hostfacts import Fact, Route, Sysctl
+from .hostquery import short
 from .kernel import KernelRelease
 from .model import Domain, LintModel, XenDefaults
 from .vifspec import VifSpec
@@ -49,11 +50,6 @@ CONNTRACK_MODULES = (
 _NIC_NAME = re.compile(r"p?eth\d+|en[a-z][a-z0-9]*|em\d+|p\d+p\d+(?:_\d+)?|ib\d+")
 _NIC_KINDS = (None, "phys")
 
-
-def short(location: Location) -> str:
-    """`sysctl_-a:7`: how a message names a line (the file's name and the line)."""
-    name = os.path.basename(location.path)
-    return f"{name}:{location.line}" if location.line else name
 
 
 # --- sysctls, modules, the kernel -------------------------------------------------------------

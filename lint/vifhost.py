@@ -30,7 +30,7 @@ from xennet.findings import Location
 from .facts import ConfigFormat
 from .host import RUNTIME_SOURCES, XEN_BACKEND_MAC, Host, Interface
 from .hostfacts import Fact
-from .hostquery import DomVif, default_bridge
+from .hostquery import DomVif, default_bridge, short
 from .mac import normalize_mac, parse_mac
 from .model import Domain, LintModel, XenDefaults
 from .runner import LOOSE_FILES
@@ -45,11 +45,6 @@ _BRCTL_SHOW = re.compile(r"brctl[_ -]show(?:\.\w+)?")
 _INCOMPLETE = ("truncated", "unrecognized")  # problems that make an output unfit to prove absence
 _GONE_STATES = frozenset("scd")  # xl/xm list state letters: shutdown, crashed, dying
 
-
-def short(location: Location) -> str:
-    """`brctl_show:2` — a location as messages quote it (file name and line)."""
-    name = os.path.basename(location.path)
-    return f"{name}:{location.line}" if location.line else name
 
 
 # --- the toolstack and the vif's hotplug script ---------------------------------------------------

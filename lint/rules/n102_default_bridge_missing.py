@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from xennet.findings import Severity
 from xennet.registry import Problem
 
-from ..hostquery import DomVif, dom0_vifs
-from ..vifhost import BridgeChoice, Inventory, bridged, default_choice, inventory, short
+from ..hostquery import DomVif, dom0_vifs, short
+from ..vifhost import BridgeChoice, Inventory, bridged, default_choice, inventory
 
 ID = "N102"
 SLUG = "default-bridge-missing"

@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from xennet.findings import Severity
 from xennet.registry import Problem
 
-from ..hostquery import dom0_vifs
-from ..vifhost import Inventory, bridged, inventory, short, toolstack, xend_vif_script
+from ..hostquery import dom0_vifs, short
+from ..vifhost import Inventory, bridged, inventory, toolstack, xend_vif_script
 
 ID = "N103"
 SLUG = "default-bridge-ambiguous"

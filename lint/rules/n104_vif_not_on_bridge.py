@@ -25,8 +25,8 @@ from xennet.findings import Location, Severity
 from xennet.registry import Problem
 
 from ..host import Interface
-from ..hostquery import DomVif, dom0_vifs
-from ..vifhost import BridgeChoice, Inventory, bridged, choose_bridge, inventory, present_devices, short
+from ..hostquery import DomVif, dom0_vifs, short
+from ..vifhost import BridgeChoice, Inventory, bridged, choose_bridge, inventory, present_devices
 
 ID = "N104"
 SLUG = "vif-not-on-bridge"

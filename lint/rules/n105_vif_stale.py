@@ -20,7 +20,8 @@ from collections.abc import Iterator
 from xennet.findings import Severity
 from xennet.registry import Problem
 
-from ..vifhost import list_paths, running_ids, short, vif_devices
+from ..hostquery import short
+from ..vifhost import list_paths, running_ids, vif_devices
 
 ID = "N105"
 SLUG = "vif-stale"

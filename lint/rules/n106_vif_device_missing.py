@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from xennet.findings import Location, Severity
 from xennet.registry import Problem
 
-from ..hostquery import dom0_vifs
-from ..vifhost import inventory, is_up, served_by_dom0, short
+from ..hostquery import dom0_vifs, short
+from ..vifhost import inventory, is_up, served_by_dom0
 
 ID = "N106"
 SLUG = "vif-device-missing"

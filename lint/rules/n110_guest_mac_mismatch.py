@@ -30,7 +30,8 @@ from xennet.findings import Location, Severity
 from xennet.registry import Problem
 
 from ..host import GuestLink, Host, Interface
-from ..vifhost import host_macs, nics, short, split_macs, vif_mac
+from ..hostquery import short
+from ..vifhost import host_macs, nics, split_macs, vif_mac
 
 ID = "N110"
 SLUG = "guest-mac-mismatch"

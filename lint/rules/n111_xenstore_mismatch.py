@@ -23,9 +23,10 @@ from xennet.registry import Problem
 
 from ..host import Host
 from ..hostfacts import RunningDomain, XenstoreVif
+from ..hostquery import short
 from ..mac import normalize_mac, parse_mac
 from ..model import Domain
-from ..vifhost import domains_named, short, vif_devid, vif_mac
+from ..vifhost import domains_named, vif_devid, vif_mac
 
 ID = "N111"
 SLUG = "xenstore-mismatch"

@@ -20,7 +20,8 @@ from xennet.findings import Location, Severity
 from xennet.registry import Problem
 
 from ..host import Host, Interface
-from ..netchecks import host_label, names_text, other_sources, short, vlan_interfaces
+from ..hostquery import short
+from ..netchecks import host_label, names_text, other_sources, vlan_interfaces
 
 ID = "N120"
 SLUG = "vlan-parent-missing"

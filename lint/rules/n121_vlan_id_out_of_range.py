@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from xennet.findings import Severity
 from xennet.registry import Problem
 
-from ..netchecks import VLAN_MAX, VLAN_MIN, host_label, short, vlan_interfaces
+from ..hostquery import short
+from ..netchecks import VLAN_MAX, VLAN_MIN, host_label, vlan_interfaces
 
 ID = "N121"
 SLUG = "vlan-id-out-of-range"

@@ -20,7 +20,8 @@ from xennet.registry import Problem
 
 from ..host import Host, Interface
 from ..hostfacts import InterfaceRecord
-from ..netchecks import NamedVlan, host_label, is_config, short, vlan_interfaces, vlan_of_name
+from ..hostquery import short
+from ..netchecks import NamedVlan, host_label, is_config, vlan_interfaces, vlan_of_name
 
 ID = "N122"
 SLUG = "vlan-name-id-mismatch"

@@ -15,7 +15,8 @@ from xennet.findings import Severity
 from xennet.registry import Problem
 
 from ..host import Host, Interface
-from ..netchecks import Stated, host_label, short, stated, vlan_interfaces
+from ..hostquery import short
+from ..netchecks import Stated, host_label, stated, vlan_interfaces
 
 ID = "N123"
 SLUG = "vlan-duplicate"

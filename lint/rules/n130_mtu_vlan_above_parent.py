@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from xennet.findings import Severity
 from xennet.registry import Problem
 
-from ..netchecks import host_label, mtu_above, short, vlan_interfaces, vlan_parent
+from ..hostquery import short
+from ..netchecks import host_label, mtu_above, vlan_interfaces, vlan_parent
 
 ID = "N130"
 SLUG = "mtu-vlan-above-parent"

@@ -19,7 +19,8 @@ from xennet.findings import Location, Severity
 from xennet.registry import Problem
 
 from ..host import Host, Interface
-from ..netchecks import Stated, host_label, mtu_above, short
+from ..hostquery import short
+from ..netchecks import Stated, host_label, mtu_above
 
 ID = "N131"
 SLUG = "mtu-bridge-above-port"

@@ -20,7 +20,8 @@ from xennet.findings import Severity
 from xennet.registry import Problem
 
 from ..host import Host, Interface
-from ..netchecks import Stated, host_label, is_config, short, stated
+from ..hostquery import short
+from ..netchecks import Stated, host_label, is_config, stated
 
 ID = "N132"
 SLUG = "mtu-bridge-ports-differ"

@@ -19,7 +19,8 @@ from xennet.findings import Severity
 from xennet.registry import Problem
 
 from ..host import GuestLink, Host
-from ..netchecks import guest_nics, host_label, mtu_above, short, vif_mac
+from ..hostquery import short
+from ..netchecks import guest_nics, host_label, mtu_above, vif_mac
 
 ID = "N133"
 SLUG = "mtu-guest-above-vif"

@@ -17,7 +17,8 @@ from xennet.findings import Severity
 from xennet.registry import Problem
 
 from ..host import Host, Interface
-from ..netchecks import host_label, is_config, short
+from ..hostquery import short
+from ..netchecks import host_label, is_config
 
 ID = "N134"
 SLUG = "mtu-sources-disagree"

@@ -17,7 +17,8 @@ from xennet.registry import Problem
 
 from ..host import Host, Interface
 from ..hostfacts import Fact
-from ..netchecks import Address, addresses, device_name, host_label, parse_address, short
+from ..hostquery import short
+from ..netchecks import Address, addresses, device_name, host_label, parse_address
 
 ID = "N140"
 SLUG = "gateway-outside-subnet"

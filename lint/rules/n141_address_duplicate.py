@@ -21,7 +21,8 @@ from collections.abc import Iterator
 from xennet.findings import Severity
 from xennet.registry import Problem
 
-from ..netchecks import Address, addresses, host_private_bridge, same_link, short
+from ..hostquery import short
+from ..netchecks import Address, addresses, host_private_bridge, same_link
 
 ID = "N141"
 SLUG = "address-duplicate"

@@ -22,7 +22,8 @@ from xennet.findings import Severity
 from xennet.registry import Problem
 
 from ..host import Host
-from ..netchecks import Address, addresses, host_label, is_config, short
+from ..hostquery import short
+from ..netchecks import Address, addresses, host_label, is_config
 
 ID = "N142"
 SLUG = "address-on-bridge-port"

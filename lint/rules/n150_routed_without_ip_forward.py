@@ -28,7 +28,8 @@ from xennet.findings import Location, Severity
 from xennet.registry import Problem
 
 from ..host import Host
-from ..netfilter import IP_FORWARD, ROUTED_NETWORK_SCRIPTS, ScriptCall, is_off, routed_uses, script_calls, short
+from ..hostquery import short
+from ..netfilter import IP_FORWARD, ROUTED_NETWORK_SCRIPTS, ScriptCall, is_off, routed_uses, script_calls
 
 ID = "N150"
 SLUG = "routed-without-ip-forward"

@@ -26,8 +26,9 @@ from xennet.registry import Problem
 
 from ..host import Host
 from ..hostfacts import Route
+from ..hostquery import short
 from ..model import LintModel
-from ..netfilter import ScriptCall, bridge_calls, default_routes, nic_key, running_nics, short
+from ..netfilter import ScriptCall, bridge_calls, default_routes, nic_key, running_nics
 
 ID = "N151"
 SLUG = "network-bridge-netdev-not-default-route"

@@ -22,8 +22,9 @@ from xennet.findings import Severity
 from xennet.registry import Problem
 
 from ..host import Host
+from ..hostquery import short
 from ..model import LintModel
-from ..netfilter import bridge_calls, has_running_interfaces, running_nics, short
+from ..netfilter import bridge_calls, has_running_interfaces, running_nics
 
 ID = "N152"
 SLUG = "network-bridge-netdev-missing"

@@ -26,9 +26,9 @@ from xennet.findings import Severity
 from xennet.registry import Problem
 
 from ..host import Host
-from ..hostquery import dom0_vifs
+from ..hostquery import dom0_vifs, short
 from ..model import LintModel
-from ..netfilter import bridge_calls, bridges_made_by, calls_fully_known, short, xend_network_script
+from ..netfilter import bridge_calls, bridges_made_by, calls_fully_known, xend_network_script
 
 ID = "N154"
 SLUG = "vif-bridge-not-created"

@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from xennet.findings import Severity
 from xennet.registry import Problem
 
+from ..hostquery import short
 from ..model import LintModel
-from ..netfilter import CALL_IPTABLES, current_setting, is_off, short
+from ..netfilter import CALL_IPTABLES, current_setting, is_off
 
 ID = "N171"
 SLUG = "bridge-nf-per-bridge-option"

@@ -19,6 +19,7 @@ from .sources import (
     ifconfig,
     interfaces,
     ip_link,
+    netstat_i,
     network_bridge_status,
     network_script,
     proc_net,
@@ -89,6 +90,7 @@ KINDS: tuple[SourceKind, ...] = (
         ip_link.looks_like,
     ),
     SourceKind("ifconfig", _plain(ifconfig.parse_ifconfig), _sos("ifconfig*"), ifconfig.looks_like),
+    SourceKind("netstat-i", _plain(netstat_i.parse_netstat_i), _sos("netstat_-i*"), netstat_i.looks_like),
     SourceKind("brctl", _plain(brctl.parse_brctl), _sos("brctl_show*", "bridge_*link*"), brctl.looks_like),
     SourceKind("routes", _plain(routes.parse_routes), _sos("route_*", "ip_*route*"), routes.looks_like),
     SourceKind(

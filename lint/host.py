@@ -21,7 +21,8 @@ from .vifspec import VifSpec
 
 # Sources that show the running system, most trusted first; configuration files come after them.
 RUNTIME_SOURCES = (
-    "ip-link", "ip-addr", "bridge-link", "brctl", "ifconfig", "proc-vlan", "proc-net-dev", "ethtool", "xenstore",
+    "ip-link", "ip-addr", "bridge-link", "brctl", "ifconfig", "netstat-i", "proc-vlan", "proc-net-dev", "ethtool",
+    "xenstore",
 )
 CONFIG_SOURCES = ("ifcfg", "interfaces")
 XEN_BACKEND_MAC = "fe:ff:ff:ff:ff:ff"  # the dom0 side of every vif: never a guest's MAC

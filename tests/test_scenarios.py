@@ -86,3 +86,9 @@ def test_field_report_message_names_every_side():
 
 def test_every_scenario_is_covered():
     assert sorted(p.name for p in HOSTS.iterdir()) == sorted(EXPECTED)
+
+
+def test_readme_shows_the_real_field_report_output():
+    readme = (FIXTURES.parent / "README.md").read_text()
+    result = CliRunner().invoke(main, ["lint", *trees("vlan-bridge-nf")])
+    assert result.output.replace(str(FIXTURES.parent) + "/", "") in readme

@@ -15,6 +15,8 @@ from .settings import effective_settings
 from .vifspec import VifSpec, VifSyntax, parse_script_args, parse_vif_sexpr, parse_vif_string
 
 if TYPE_CHECKING:
+    from xennet.pcap.captures import CaptureSet
+
     from .host import GuestLink, Host
 
 # Settings that make an xl/xm file a domain config rather than xl.conf or something else.
@@ -65,6 +67,7 @@ class LintModel:
     hosts: list[Host] = field(default_factory=list)  # one per input tree (lint/runner.py)
     dom0: Host | None = None
     guest_links: list[GuestLink] = field(default_factory=list)
+    captures: CaptureSet | None = None  # set by `xennet pcap`; capture rules (P) read it
 
     def all_vifs(self) -> list[tuple[Domain, VifSpec]]:
         return [(domain, vif) for domain in self.domains for vif in domain.vifs]

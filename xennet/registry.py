@@ -25,7 +25,7 @@ from typing import Any
 
 from .findings import Finding, Location, Severity
 
-RULE_PACKAGES = ("xennet.lint.rules",)
+RULE_PACKAGES = ("xennet.lint.rules", "xennet.pcap.rules")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from xennet.discover import Candidate, iter_candidates
 from xennet.findings import Finding
+from xennet.pcap.load import is_capture, load_captures
 from xennet.registry import Rule
 
 from .classify import kind_by_path
@@ -45,25 +46,43 @@ class _Tree:
     facts: HostFacts = field(default_factory=HostFacts)
 
 
-def lint_paths(paths: Iterable[str], rules: Sequence[Rule], progress: Progress | None = None) -> LintResult:
+def lint_paths(
+    paths: Iterable[str],
+    rules: Sequence[Rule],
+    progress: Progress | None = None,
+    ports: dict[str, str] | None = None,
+    mtus: dict[str, int] | None = None,
+) -> LintResult:
     """Lint every input under `paths` with `rules`; `progress` may wrap the list of files (a progress bar).
+    `ports` (NAME -> capture file) and `mtus` (port NAME -> MTU) go to `load_captures`.
 
     Raises MissingPathError for a path that does not exist."""
-    model = load_model(paths, progress)
+    model = load_model(paths, progress, ports=ports, mtus=mtus)
     findings = [finding for rule in rules for finding in rule.run(model)]
     findings.sort(key=lambda finding: finding.sort_key)
     return LintResult(model=model, findings=findings)
 
 
-def load_model(paths: Iterable[str], progress: Progress | None = None) -> LintModel:
-    """Read and parse every input and assemble the model, without judging anything."""
+def load_model(
+    paths: Iterable[str],
+    progress: Progress | None = None,
+    ports: dict[str, str] | None = None,
+    mtus: dict[str, int] | None = None,
+) -> LintModel:
+    """Read and parse every input and assemble the model, without judging anything. Capture files
+    (pcap, pcapng) are read after the host model is built, so their ports can take its MTUs."""
     trees: dict[str, _Tree] = {}
+    capture_paths: list[str] = []
     problems: list[ParseProblem] = []
     skipped: list[tuple[str, str]] = []
     analyzed: list[str] = []
     candidates = list(iter_candidates(paths))
     sourced = _sourced_by_interfaces(candidates)
     for candidate in progress(candidates) if progress else candidates:
+        if is_capture(candidate.path):
+            capture_paths.append(candidate.path)
+            analyzed.append(candidate.path)
+            continue
         label = candidate.root or LOOSE_FILES
         tree = trees.setdefault(label, _Tree(label))
         forced = "interfaces" if candidate.path in sourced else None
@@ -81,6 +100,8 @@ def load_model(paths: Iterable[str], progress: Progress | None = None) -> LintMo
     model.analyzed = analyzed
     model.hosts = [_host(tree, model) for tree in trees.values()]
     _choose_dom0(model)
+    if capture_paths or ports:
+        model.captures = load_captures(capture_paths, ports=ports, mtus=mtus, model=model)
     return model
 
 

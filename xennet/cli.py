@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import click
 
@@ -12,10 +13,11 @@ from xennet.discover import Candidate, MissingPathError
 from xennet.findings import Severity
 from xennet.lint.runner import LintResult, lint_paths, load_model
 from xennet.registry import Rule, all_rules, find_rule, select_rules, unknown_codes
-from xennet.report import json_report, model_report, rules_doc, text
+from xennet.report import json_report, model_report, ports_report, rules_doc, text
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 PROGRESS_THRESHOLD = 200  # files; below this a progress bar would only flicker
+MIN_MTU, MAX_MTU = 68, 65535  # IPv4's minimum MTU; the largest IP packet
 
 
 def _codes(values: Iterable[str]) -> list[str]:
@@ -29,28 +31,42 @@ def main() -> None:
     """Find why Xen guests cannot talk on the network."""
 
 
+def _finding_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The rule selection and output options `lint` and `pcap` share."""
+    options = [
+        click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+                     show_default=True, help="Output format."),
+        click.option("--select", multiple=True, metavar="CODES",
+                     help="Only these rules: IDs, slugs or family prefixes, comma-separated (e.g. X1,E)."),
+        click.option("--ignore", multiple=True, metavar="CODES", help="Leave out these rules (same syntax)."),
+        click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error",
+                     show_default=True, help="Exit 1 when a finding at or above this severity is reported."),
+        click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True),
+        click.option("-v", "--verbose", is_flag=True, help="Also list the files that were skipped and why."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> list[Rule]:
+    select_codes, ignore_codes = _codes(select), _codes(ignore)
+    bad = unknown_codes(select_codes + ignore_codes)
+    if bad:
+        raise click.UsageError(f"unknown rule code(s): {', '.join(bad)} (see `xennet rules`)")
+    return select_rules(select_codes, ignore_codes)
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
-@click.option("--select", multiple=True, metavar="CODES",
-              help="Only these rules: IDs, slugs or family prefixes, comma-separated (e.g. X1,E).")
-@click.option("--ignore", multiple=True, metavar="CODES", help="Leave out these rules (same syntax).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error",
-              show_default=True, help="Exit 1 when a finding at or above this severity is reported.")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
-@click.option("-v", "--verbose", is_flag=True, help="Also list the files that were skipped and why.")
+@_finding_options
 def lint(paths: tuple[str, ...], output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],
          fail_on: str, color: str, verbose: bool) -> None:
     """Lint Xen configs and dom0/guest network sources under PATHS (files or folders).
 
     Each folder is one host tree (a dom0, or a guest: sosreport, xen-bugtool, a copy of /etc, a folder
     of command outputs); files named one by one form one more tree."""
-    select_codes, ignore_codes = _codes(select), _codes(ignore)
-    bad = unknown_codes(select_codes + ignore_codes)
-    if bad:
-        raise click.UsageError(f"unknown rule code(s): {', '.join(bad)} (see `xennet rules`)")
-    rules = select_rules(select_codes, ignore_codes)
+    rules = _rules(select, ignore)
     try:
         result = _run_with_progress(paths, rules)
     except MissingPathError as error:
@@ -59,7 +75,68 @@ def lint(paths: tuple[str, ...], output_format: str, select: tuple[str, ...], ig
     sys.exit(_exit_code(result, Severity.parse(fail_on)))
 
 
-def _run_with_progress(paths: tuple[str, ...], rules: list[Rule]) -> LintResult:
+@main.command("pcap")
+@click.argument("files", nargs=-1, type=click.Path())
+@click.option("--port", "port_options", multiple=True, metavar="NAME=FILE",
+              help="Read FILE as the capture of port NAME (a vif, tap or bridge port).")
+@click.option("--mtu", "mtu_options", multiple=True, metavar="NAME=N",
+              help="The MTU of port NAME (else the dom0 interface's MTU from --with, else 1500, assumed).")
+@click.option("--engine", type=click.Choice(["native", "tshark"]), default="native", show_default=True,
+              help="Capture reader: the built-in one, or tshark through pyshark (slow; an independent check).")
+@click.option("--with", "with_paths", multiple=True, type=click.Path(), metavar="CONFIG_PATH",
+              help="Configs and host trees to lint with the captures (MTUs, bridges, vifs), as `lint` reads them.")
+@_finding_options
+def pcap_command(files: tuple[str, ...], port_options: tuple[str, ...], mtu_options: tuple[str, ...], engine: str,
+                 with_paths: tuple[str, ...], output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],
+                 fail_on: str, color: str, verbose: bool) -> None:
+    """Check packet captures (pcap, pcapng) FILES: findings as `xennet lint` reports them, then each port's
+    packets, bytes, largest IP packet, fragments and MTU."""
+    ports = _assignments(port_options, "--port", "NAME=FILE")
+    mtus = {name: _mtu_value(name, value) for name, value in _assignments(mtu_options, "--mtu", "NAME=N").items()}
+    if not files and not ports:
+        raise click.UsageError("no capture given: name FILE... or --port NAME=FILE")
+    missing = next((path for path in [*files, *ports.values(), *with_paths] if not os.path.exists(path)), None)
+    if missing is not None:
+        raise click.UsageError(f"no such file or directory: {missing}")
+    if engine != "native":
+        raise click.UsageError("--engine tshark: not yet (the capture loader has no engine choice yet)")
+    rules = _rules(select, ignore)
+    try:
+        result = _run_with_progress((*with_paths, *files), rules, ports=ports, mtus=mtus)
+    except MissingPathError as error:
+        raise click.UsageError(f"no such file or directory: {error}") from None
+    captures = result.model.captures.ports if result.model.captures is not None else []
+    if output_format == "json":
+        click.echo(ports_report.render_json(_lint_json(result), captures))
+    else:
+        _print_result(result, output_format, color, verbose)
+        click.echo(ports_report.render_text(captures))
+    sys.exit(_exit_code(result, Severity.parse(fail_on)))
+
+
+def _assignments(values: tuple[str, ...], option: str, form: str) -> dict[str, str]:
+    """("vif1.0=a.pcap",) -> {"vif1.0": "a.pcap"}; a value without a name or a value is a usage error."""
+    pairs: dict[str, str] = {}
+    for value in values:
+        name, equals, item = value.partition("=")
+        if not equals or not name.strip() or not item.strip():
+            raise click.UsageError(f"{option} {value!r}: expected {form}")
+        pairs[name.strip()] = item.strip()
+    return pairs
+
+
+def _mtu_value(name: str, value: str) -> int:
+    try:
+        mtu = int(value)
+    except ValueError:
+        raise click.UsageError(f"--mtu {name}={value}: the MTU must be a whole number of bytes") from None
+    if not MIN_MTU <= mtu <= MAX_MTU:
+        raise click.UsageError(f"--mtu {name}={value}: the MTU must be between {MIN_MTU} and {MAX_MTU}")
+    return mtu
+
+
+def _run_with_progress(paths: tuple[str, ...], rules: list[Rule], ports: dict[str, str] | None = None,
+                       mtus: dict[str, int] | None = None) -> LintResult:
     """A progress bar on a terminal for big trees; quiet otherwise (CI logs, pipes)."""
 
     def progress(candidates: list[Candidate]) -> Iterator[Candidate]:
@@ -69,15 +146,15 @@ def _run_with_progress(paths: tuple[str, ...], rules: list[Rule]) -> LintResult:
         with click.progressbar(candidates, label="Linting", file=sys.stderr, show_pos=True) as bar:
             yield from bar
 
-    return lint_paths(paths, rules, progress)
+    return lint_paths(paths, rules, progress, ports=ports, mtus=mtus)
 
 
 def _print_result(result: LintResult, output_format: str, color: str, verbose: bool) -> None:
+    if output_format == "json":
+        click.echo(_lint_json(result))
+        return
     model = result.model
     files = model.analyzed
-    if output_format == "json":
-        click.echo(json_report.render(result.findings, files, model.skipped))
-        return
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty())
     for finding in result.findings:
         click.echo(text.format_finding(finding, use_color), color=use_color)
@@ -85,6 +162,10 @@ def _print_result(result: LintResult, output_format: str, color: str, verbose: b
         for path, reason in model.skipped:
             click.echo(f"skipped: {text.safe(path)}: {reason}")
     click.echo(text.summary_line(result.findings, len(files), len(model.skipped)))
+
+
+def _lint_json(result: LintResult) -> str:
+    return json_report.render(result.findings, result.model.analyzed, result.model.skipped)
 
 
 def _exit_code(result: LintResult, fail_on: Severity) -> int:

@@ -1,0 +1,107 @@
+"""Frames bigger than their port's MTU + BRIDGE_SLACK, classified: offload super-frames (TSO/GSO/GRO,
+BIG TCP), captures on a bridge device, datagrams reassembled from fragments seen on another port,
+and the rest. Whole-column numpy; one pass per port."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from xennet.lint.model import LintModel
+
+from .captures import BRIDGE_SLACK, CapturedPort, CaptureSet
+from .fragments import is_fragment, keys
+
+TCP = 6
+# Link-layer header in front of the IP header, per link type (Ethernet's VLAN tags added per row).
+LINK_HEADER = {1: 14, 12: 0, 101: 0, 228: 0, 229: 0, 113: 16, 276: 20}
+BRIDGE_NAMES = re.compile(r"^(xenbr|br|virbr)")
+
+
+def limit(port: CapturedPort) -> int:
+    """The largest IP packet the port passes: MTU + 4 (Linux bridges and veths leave room for a VLAN tag)."""
+    return port.mtu.value + BRIDGE_SLACK
+
+
+def mtu_text(port: CapturedPort) -> str:
+    """How messages state the limit, with where the MTU came from."""
+    origin = {"assumed": "assumed, no --mtu and no host model entry"}.get(port.mtu.origin, port.mtu.origin)
+    return f"MTU {port.mtu.value} ({origin}) + {BRIDGE_SLACK} bytes of VLAN slack = {limit(port)}"
+
+
+def ip_size(port: CapturedPort) -> np.ndarray:
+    """IP packet size per row: the length field, else (0: BIG TCP, jumbograms) what the frame holds."""
+    table = port.table
+    header = LINK_HEADER.get(port.link_type, 0) + np.where(port.link_type == 1, 4 * table["vlan_count"], 0)
+    from_frame = np.maximum(table["wirelen"].astype(np.int64) - header, 0)
+    size = np.where(table["ip_len"] > 0, table["ip_len"].astype(np.int64), from_frame)
+    return np.where(table["ip_version"] > 0, size, 0)
+
+
+def is_bridge(port: CapturedPort, model: LintModel | None) -> bool:
+    hosts = model.hosts if model is not None else []
+    known = any(bridge.name == port.name for host in hosts for bridge in host.bridges())
+    return known or bool(BRIDGE_NAMES.match(port.name))
+
+
+@dataclass
+class Oversize:
+    """Row masks over `port.table`: one class per oversize row."""
+
+    port: CapturedPort
+    size: np.ndarray
+    offload: np.ndarray
+    bridge: np.ndarray
+    reassembled: np.ndarray
+    other: np.ndarray
+
+
+def classify(captures: CaptureSet, model: LintModel | None) -> list[Oversize]:
+    """One Oversize per port that has an oversize row."""
+    fragment_keys = [keys(p.table[is_fragment(p.table)]) for p in captures.ports]
+    found = []
+    for index, port in enumerate(captures.ports):
+        size = ip_size(port)
+        table = port.table
+        over = size > limit(port)
+        if not over.any():
+            continue
+        whole = ~is_fragment(table)
+        # TCP that may not be fragmented on the way (DF, IPv6) or has no length (BIG TCP) is a
+        # segmentation offload super-frame: the NIC or the stack cuts it later.
+        offload = over & whole & (table["proto"] == TCP) & (
+            table["df"] | (table["ip_len"] == 0) | (table["ip_version"] == 6))
+        rest = over & ~offload
+        bridge = rest & is_bridge(port, model)
+        others = [k for i, k in enumerate(fragment_keys) if i != index and len(k)]
+        elsewhere = np.concatenate(others) if others else np.zeros((0, 6), dtype=np.uint64)
+        reassembled = rest & ~bridge & whole & _key_in(keys(table), elsewhere)
+        found.append(Oversize(port, size, offload, bridge, reassembled, rest & ~bridge & ~reassembled))
+    return found
+
+
+def _key_in(row_keys: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """Per row of `row_keys`, whether the same six-value key is a row of `other`."""
+    if not len(other) or not len(row_keys):
+        return np.zeros(len(row_keys), dtype=bool)
+    _, inverse = np.unique(np.concatenate([row_keys, other]), axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    return np.isin(inverse[: len(row_keys)], inverse[len(row_keys):])
+
+
+def fragment_frames(
+    captures: CaptureSet, datagram: np.ndarray, skip: CapturedPort
+) -> list[tuple[CapturedPort, np.ndarray]]:
+    """The ports other than `skip` holding fragments of `datagram` (a one-row table), with their rows."""
+    found = []
+    wanted = keys(datagram)
+    for port in captures.ports:
+        if port is skip:
+            continue
+        fragments = port.table[is_fragment(port.table)]
+        match = fragments[_key_in(keys(fragments), wanted)]
+        if len(match):
+            found.append((port, match))
+    return found

@@ -106,17 +106,12 @@ def head(source: Path, target: Path, packets: int) -> int:
 # Child side: one engine per process, prints {"packets": n, "seconds": s, "children_rss_kb": k, "label": ...}.
 
 def _run_native(path: str) -> tuple[int, str]:
-    if importlib.util.find_spec("xennet.pcap.load") is not None:
-        from xennet.lint.runner import lint_paths
-        from xennet.registry import select_rules, unknown_codes
+    from xennet.lint.runner import lint_paths
+    from xennet.registry import select_rules
 
-        if not unknown_codes(["P"]):
-            result = lint_paths([path], select_rules(["P"], []))
-            return sum(len(port.table) for port in result.model.captures.ports), "read + decode + P rules (lint_paths)"
-    from xennet.pcap.reader import read_all
-
-    table = read_all(path)[0]
-    return len(table), "read + decode (read_all; xennet.pcap.load and P rules not available yet)"
+    result = lint_paths([path], select_rules(["P"], []))
+    packets = sum(port.summary.packets for port in result.model.captures.ports)
+    return packets, "read + decode + all P rules (lint_paths)"
 
 
 def _run_pyshark(path: str) -> tuple[int, str]:

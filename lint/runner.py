@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from xennet.discover import Candidate, iter_candidates
 from xennet.findings import Finding
-from xennet.pcap.load import is_capture, load_captures
+from xennet.pcap.load import CaptureOptions, is_capture, load_captures
 from xennet.registry import Rule
 
 from .classify import kind_by_path
@@ -50,14 +50,13 @@ def lint_paths(
     paths: Iterable[str],
     rules: Sequence[Rule],
     progress: Progress | None = None,
-    ports: dict[str, str] | None = None,
-    mtus: dict[str, int] | None = None,
+    captures: CaptureOptions | None = None,
 ) -> LintResult:
     """Lint every input under `paths` with `rules`; `progress` may wrap the list of files (a progress bar).
-    `ports` (NAME -> capture file) and `mtus` (port NAME -> MTU) go to `load_captures`.
+    `captures` says how capture files are read (ports, MTUs, engine).
 
     Raises MissingPathError for a path that does not exist."""
-    model = load_model(paths, progress, ports=ports, mtus=mtus)
+    model = load_model(paths, progress, captures)
     findings = [finding for rule in rules for finding in rule.run(model)]
     findings.sort(key=lambda finding: finding.sort_key)
     return LintResult(model=model, findings=findings)
@@ -66,8 +65,7 @@ def lint_paths(
 def load_model(
     paths: Iterable[str],
     progress: Progress | None = None,
-    ports: dict[str, str] | None = None,
-    mtus: dict[str, int] | None = None,
+    captures: CaptureOptions | None = None,
 ) -> LintModel:
     """Read and parse every input and assemble the model, without judging anything. Capture files
     (pcap, pcapng) are read after the host model is built, so their ports can take its MTUs."""
@@ -100,8 +98,8 @@ def load_model(
     model.analyzed = analyzed
     model.hosts = [_host(tree, model) for tree in trees.values()]
     _choose_dom0(model)
-    if capture_paths or ports:
-        model.captures = load_captures(capture_paths, ports=ports, mtus=mtus, model=model)
+    if capture_paths or (captures is not None and captures.ports):
+        model.captures = load_captures(capture_paths, captures, model)
     return model
 
 

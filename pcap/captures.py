@@ -1,5 +1,10 @@
-"""The captures of one run, as rules see them: one packet table per port, the port's MTU and where
-that MTU came from, what each file said was wrong with it.
+"""The captures of one run, as rules see them: per port its MTU and where that MTU came from, a
+summary of all its packets, the rows detectors look at, a slim record of every packet for matching
+packets across ports, and what the file said was wrong with it.
+
+Memory is bounded by what is kept, not by the file: the loader streams each file in chunks and keeps
+full packet-table rows only for `notable` packets (fragments, IP packets above the port's MTU or
+without a length, ICMP/ICMPv6, ARP), plus TRAFFIC_DTYPE's 36 bytes per packet.
 
 Built by xennet.pcap.load (files -> ports) and attached to the LintModel (`model.captures`), so that
 capture rules (P) and correlation rules (C) see the configs and host model of the same run.
@@ -13,12 +18,22 @@ import numpy as np
 
 from xennet.findings import Location
 
+from .summary import PortSummary
 from .table import CaptureProblem, CaptureStats
 
 DEFAULT_MTU = 1500
 # Linux bridges and veths accept an IP packet of MTU + 4 bytes (room for a VLAN tag): this is why
 # "ping -s 1476 works, -s 1477 fails" on a 1500 MTU path through a bridge.
 BRIDGE_SLACK = 4
+
+# One row per captured packet, in capture order: enough to find the same packet on another port.
+TRAFFIC_DTYPE = np.dtype([
+    ("frame", np.uint64),  # the packet number in its file
+    ("time_ns", np.int64),
+    ("fingerprint", np.uint64),  # traffic.fingerprint: equal on every port the packet crosses
+    ("eth_dst", np.uint64),  # 0 without an Ethernet header
+    ("size", np.uint32),  # traffic.packet_size: IP packet size, else frame length without VLAN tags
+])
 
 
 @dataclass(frozen=True)
@@ -30,19 +45,26 @@ class PortMtu:
 
 @dataclass
 class CapturedPort:
-    """One capture point: a vif/tap/bridge port, its packets (all chunks concatenated) and MTU."""
+    """One capture point (a vif/tap/bridge port): see the module docstring for what is kept."""
 
     name: str
     path: str  # the capture file
-    table: np.ndarray
     mtu: PortMtu
     link_type: int
+    notable: np.ndarray  # PACKET_DTYPE rows of notable packets (traffic.is_notable), in capture order
+    traffic: np.ndarray  # TRAFFIC_DTYPE, one row per packet
+    summary: PortSummary = field(default_factory=PortSummary)
     problem: CaptureProblem | None = None
     stats: CaptureStats = field(default_factory=CaptureStats)
 
     @property
     def location(self) -> Location:
         return Location(self.path)
+
+    @property
+    def limit(self) -> int:
+        """The largest IP packet the port passes: MTU + BRIDGE_SLACK."""
+        return self.mtu.value + BRIDGE_SLACK
 
 
 @dataclass

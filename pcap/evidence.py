@@ -36,6 +36,6 @@ def frames(rows: np.ndarray) -> str:
 
 
 def examples(port: CapturedPort, mask: np.ndarray, size: np.ndarray) -> tuple[str, ...]:
-    """Evidence lines for the first MAX_EXAMPLES rows of `mask`."""
+    """Evidence lines for the first MAX_EXAMPLES rows of `mask` over `port.notable`."""
     rows = np.flatnonzero(mask)[:MAX_EXAMPLES]
-    return tuple(packet_line(port, port.table[i], int(size[i])) for i in rows)
+    return tuple(packet_line(port, port.notable[i], int(size[i])) for i in rows)

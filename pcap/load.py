@@ -4,24 +4,37 @@ A port is named by the pcapng interface's if_name, else by the file name (`vif3.
 `vif3.0-20260102T030405.pcap` are both vif3.0), unless `--port NAME=FILE` names it. pcapng has no
 MTU option, so the MTU comes from `--mtu NAME=N`, else from the dom0 interface of that name in the
 host model, else DEFAULT_MTU, marked as assumed so findings can say so.
+
+Each file is streamed chunk by chunk into one PortBuilder per interface, which keeps what
+captures.CapturedPort describes and drops the rest of the chunk.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from xennet.lint.model import LintModel
 
-from .captures import DEFAULT_MTU, CapturedPort, CaptureSet, PortMtu
-from .reader import PCAP_MAGICS, PCAPNG_SHB, read_all
-from .table import CaptureProblem, CaptureStats, empty
+from .captures import BRIDGE_SLACK, DEFAULT_MTU, TRAFFIC_DTYPE, CapturedPort, CaptureSet, PortMtu
+from .fragments import is_fragment
+from .reader import PCAP_MAGICS, PCAPNG_SHB, open_capture
+from .summary import PortSummary
+from .table import CaptureProblem, CaptureStats, Port, empty
+from .traffic import is_notable, packet_size, traffic_rows
 
 CAPTURE_SUFFIXES = (".pcapng", ".pcap", ".cap")
 # A timestamp appended to the port name by capture scripts: vif3.0-20260102T030405, vif3.0-2026-01-02_03-04.
 TIMESTAMP_SUFFIX = re.compile(r"-(?:19|20)\d\d[-_T:.\d]*$")
+ENGINES = ("native", "tshark")
+TSHARK_CHUNK = 65536
+
+# What a file says besides its packets, complete once its chunks are exhausted.
+FileFacts = tuple[list[Port], CaptureProblem | None, CaptureStats]
 
 
 def is_capture(path: str) -> bool:
@@ -46,59 +59,153 @@ def port_name_from_file(path: str) -> str:
     return TIMESTAMP_SUFFIX.sub("", name) or name
 
 
-def load_captures(
-    paths: list[str],
-    ports: dict[str, str] | None = None,
-    mtus: dict[str, int] | None = None,
-    model: LintModel | None = None,
-) -> CaptureSet:
-    """Read every capture in `paths` and in `ports` (NAME -> FILE; the file's port is NAME).
+@dataclass
+class CaptureOptions:
+    """How captures are read: `ports` NAME -> FILE (the file's port is NAME), `mtus` port NAME -> MTU,
+    the engine ("native" or "tshark"), and `progress`, called as reading goes on with the bytes read
+    so far and the total bytes of all capture files."""
 
-    Each pcapng interface is a port of its own. A file that cannot be opened or is broken still
-    gives a port, carrying the CaptureProblem."""
-    names = {os.path.realpath(file): name for name, file in (ports or {}).items()}
-    files = list(dict.fromkeys([*paths, *(ports or {}).values()]))
-    captures = CaptureSet()
+    ports: dict[str, str] = field(default_factory=dict)
+    mtus: dict[str, int] = field(default_factory=dict)
+    engine: str = "native"
+    progress: Callable[[int, int], None] | None = None
+
+
+def load_captures(paths: list[str], options: CaptureOptions | None = None,
+                  model: LintModel | None = None) -> CaptureSet:
+    """Read every capture in `paths` and in `options.ports`. Each pcapng interface is a port of its
+    own. A file that cannot be opened or is broken still gives a port, carrying the CaptureProblem."""
+    options = options or CaptureOptions()
+    if options.engine not in ENGINES:
+        raise ValueError(f"unknown capture engine {options.engine!r}")
+    names = {os.path.realpath(file): name for name, file in options.ports.items()}
+    files = list(dict.fromkeys([*paths, *options.ports.values()]))
+    total = sum(_size(path) for path in files)
+    captures = CaptureSet(engine=options.engine)
+    done = 0
     for path in files:
-        for port in _file_ports(path, names.get(os.path.realpath(path))):
-            port.mtu = _mtu(port.name, mtus or {}, model)
-            captures.ports.append(port)
+        naming = _Naming(path, names.get(os.path.realpath(path)), options.mtus, model)
+
+        def report(position: int, before: int = done) -> None:
+            if options.progress is not None:
+                options.progress(before + position, total)
+
+        captures.ports.extend(_read_file(path, naming, options.engine, report))
+        done += _size(path)
+        if options.progress is not None:
+            options.progress(done, total)
     return captures
 
 
-def _file_ports(path: str, forced_name: str | None) -> list[CapturedPort]:
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+class _Naming:
+    """Names and MTUs of the ports of one file."""
+
+    def __init__(self, path: str, forced: str | None, mtus: dict[str, int], model: LintModel | None) -> None:
+        self.path = path
+        self.forced = forced
+        self.mtus = mtus
+        self.model = model
+
+    def name(self, interface: Port, index: int, count: int) -> str:
+        if self.forced:
+            return self.forced if count == 1 else f"{self.forced}#{index}"
+        # the reader names a pcap file's only port after the file: strip it like a nameless interface
+        named = interface.name and interface.name != os.path.basename(self.path)
+        return interface.name if named else port_name_from_file(self.path)
+
+    def fallback(self) -> str:
+        return self.forced or port_name_from_file(self.path)
+
+    def mtu(self, name: str) -> PortMtu:
+        if name in self.mtus:
+            return PortMtu(self.mtus[name], "--mtu")
+        dom0 = self.model.dom0 if self.model is not None else None
+        interface = dom0.interfaces.get(name) if dom0 is not None else None
+        fact = interface.fact("mtu") if interface is not None else None
+        if fact is not None and isinstance(fact.value, int):
+            return PortMtu(fact.value, "host model", fact.location)
+        return PortMtu(DEFAULT_MTU, "assumed")
+
+
+class PortBuilder:
+    """Streams the chunks of one port: the summary, the notable rows and the traffic rows."""
+
+    def __init__(self, link_type: int, limit: int) -> None:
+        self.link_type = link_type
+        self.limit = limit
+        self.summary = PortSummary()
+        self.notable: list[np.ndarray] = []
+        self.traffic: list[np.ndarray] = []
+
+    def add(self, chunk: np.ndarray) -> None:
+        size = packet_size(chunk, self.link_type)
+        self.summary.add(chunk, size, is_fragment(chunk))
+        self.notable.append(chunk[is_notable(chunk, size, self.limit)])
+        self.traffic.append(traffic_rows(chunk, size))
+
+    def tables(self) -> tuple[np.ndarray, np.ndarray]:
+        notable = np.concatenate(self.notable) if self.notable else empty(0)
+        traffic = np.concatenate(self.traffic) if self.traffic else np.zeros(0, dtype=TRAFFIC_DTYPE)
+        return notable, traffic
+
+
+def _read_file(path: str, naming: _Naming, engine: str, report: Callable[[int], None]) -> list[CapturedPort]:
+    """The ports of one file; `report` is told the byte offset reached after each chunk."""
     assumed = PortMtu(DEFAULT_MTU, "assumed")
     try:
-        table, interfaces, problem, stats = read_all(path)
+        chunks, finish, position = _open(path, engine)
     except OSError as error:
         problem = CaptureProblem(f"cannot read capture: {error.strerror}", 0, 1)
-        return [CapturedPort(forced_name or port_name_from_file(path), path, empty(0), assumed, 0, problem)]
+        return [_empty_port(naming.fallback(), path, assumed, problem, CaptureStats())]
+    builders: dict[int, PortBuilder] = {}
+    interfaces: list[Port] = []
+    for chunk in chunks:
+        interfaces, _, _ = finish()
+        indexes = np.unique(chunk["port"]).tolist()
+        for index in indexes:
+            if index not in builders:
+                name = naming.name(interfaces[index], index, len(interfaces))
+                builders[index] = PortBuilder(interfaces[index].link_type, naming.mtu(name).value + BRIDGE_SLACK)
+            builders[index].add(chunk if len(indexes) == 1 else chunk[chunk["port"] == index])
+        report(position())
+    interfaces, problem, stats = finish()
     if not interfaces:  # broken before the first interface: the problem still needs a port
-        name = forced_name or port_name_from_file(path)
-        return [CapturedPort(name, path, table, assumed, 0, problem, stats)]
+        return [_empty_port(naming.fallback(), path, assumed, problem, stats)]
     result = []
     for index, interface in enumerate(interfaces):
-        # the reader names a pcap file's only port after the file: strip it like a nameless interface
-        named = interface.name and interface.name != os.path.basename(path)
-        name = interface.name if named else port_name_from_file(path)
-        if forced_name:
-            name = forced_name if len(interfaces) == 1 else f"{forced_name}#{index}"
+        name = naming.name(interface, index, len(interfaces))
+        builder = builders.get(index) or PortBuilder(interface.link_type, 0)
+        notable, traffic = builder.tables()
         own_stats = CaptureStats(
             capture_drops={index: stats.capture_drops[index]} if index in stats.capture_drops else {},
             skipped_blocks=stats.skipped_blocks if index == 0 else 0,
         )
-        rows = table[table["port"] == index]
-        result.append(CapturedPort(name, path, np.ascontiguousarray(rows), assumed, interface.link_type,
-                                   problem if index == 0 else None, own_stats))
+        result.append(CapturedPort(name, path, naming.mtu(name), interface.link_type, notable, traffic,
+                                   builder.summary, problem if index == 0 else None, own_stats))
     return result
 
 
-def _mtu(name: str, mtus: dict[str, int], model: LintModel | None) -> PortMtu:
-    if name in mtus:
-        return PortMtu(mtus[name], "--mtu")
-    dom0 = model.dom0 if model is not None else None
-    interface = dom0.interfaces.get(name) if dom0 is not None else None
-    fact = interface.fact("mtu") if interface is not None else None
-    if fact is not None and isinstance(fact.value, int):
-        return PortMtu(fact.value, "host model", fact.location)
-    return PortMtu(DEFAULT_MTU, "assumed")
+def _empty_port(name: str, path: str, mtu: PortMtu, problem: CaptureProblem | None,
+                stats: CaptureStats) -> CapturedPort:
+    return CapturedPort(name, path, mtu, 0, empty(0), np.zeros(0, dtype=TRAFFIC_DTYPE), PortSummary(), problem,
+                        stats)
+
+
+def _open(path: str, engine: str) -> tuple[Iterator[np.ndarray], Callable[[], FileFacts], Callable[[], int]]:
+    """The chunks of `path`, a function giving (ports, problem, stats) as far as read, and one giving
+    the byte offset reached in the file."""
+    if engine == "tshark":
+        from .tshark_engine import read_all_tshark  # pyshark is only imported when asked for
+
+        table, interfaces, problem, stats = read_all_tshark(path)
+        chunks = (table[i:i + TSHARK_CHUNK] for i in range(0, len(table), TSHARK_CHUNK))
+        return chunks, lambda: (interfaces, problem, stats), lambda: 0
+    capture = open_capture(path)
+    return capture.chunks, lambda: (capture.ports, capture.problem, capture.stats), lambda: capture.position

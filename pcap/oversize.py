@@ -13,31 +13,16 @@ from xennet.lint.model import LintModel
 
 from .captures import BRIDGE_SLACK, CapturedPort, CaptureSet
 from .fragments import is_fragment, keys
+from .traffic import packet_size
 
 TCP = 6
-# Link-layer header in front of the IP header, per link type (Ethernet's VLAN tags added per row).
-LINK_HEADER = {1: 14, 12: 0, 101: 0, 228: 0, 229: 0, 113: 16, 276: 20}
 BRIDGE_NAMES = re.compile(r"^(xenbr|br|virbr)")
-
-
-def limit(port: CapturedPort) -> int:
-    """The largest IP packet the port passes: MTU + 4 (Linux bridges and veths leave room for a VLAN tag)."""
-    return port.mtu.value + BRIDGE_SLACK
 
 
 def mtu_text(port: CapturedPort) -> str:
     """How messages state the limit, with where the MTU came from."""
     origin = {"assumed": "assumed, no --mtu and no host model entry"}.get(port.mtu.origin, port.mtu.origin)
-    return f"MTU {port.mtu.value} ({origin}) + {BRIDGE_SLACK} bytes of VLAN slack = {limit(port)}"
-
-
-def ip_size(port: CapturedPort) -> np.ndarray:
-    """IP packet size per row: the length field, else (0: BIG TCP, jumbograms) what the frame holds."""
-    table = port.table
-    header = LINK_HEADER.get(port.link_type, 0) + np.where(port.link_type == 1, 4 * table["vlan_count"], 0)
-    from_frame = np.maximum(table["wirelen"].astype(np.int64) - header, 0)
-    size = np.where(table["ip_len"] > 0, table["ip_len"].astype(np.int64), from_frame)
-    return np.where(table["ip_version"] > 0, size, 0)
+    return f"MTU {port.mtu.value} ({origin}) + {BRIDGE_SLACK} bytes of VLAN slack = {port.limit}"
 
 
 def is_bridge(port: CapturedPort, model: LintModel | None) -> bool:
@@ -48,7 +33,7 @@ def is_bridge(port: CapturedPort, model: LintModel | None) -> bool:
 
 @dataclass
 class Oversize:
-    """Row masks over `port.table`: one class per oversize row."""
+    """Row masks over `port.notable`: one class per oversize row."""
 
     port: CapturedPort
     size: np.ndarray
@@ -60,12 +45,12 @@ class Oversize:
 
 def classify(captures: CaptureSet, model: LintModel | None) -> list[Oversize]:
     """One Oversize per port that has an oversize row."""
-    fragment_keys = [keys(p.table[is_fragment(p.table)]) for p in captures.ports]
+    fragment_keys = [keys(p.notable[is_fragment(p.notable)]) for p in captures.ports]
     found = []
     for index, port in enumerate(captures.ports):
-        size = ip_size(port)
-        table = port.table
-        over = size > limit(port)
+        table = port.notable
+        size = packet_size(table, port.link_type)
+        over = (table["ip_version"] > 0) & (size > port.limit)
         if not over.any():
             continue
         whole = ~is_fragment(table)
@@ -100,7 +85,7 @@ def fragment_frames(
     for port in captures.ports:
         if port is skip:
             continue
-        fragments = port.table[is_fragment(port.table)]
+        fragments = port.notable[is_fragment(port.notable)]
         match = fragments[_key_in(keys(fragments), wanted)]
         if len(match):
             found.append((port, match))

@@ -1,19 +1,20 @@
 """The native capture reader: pcap (all four magics) and pcapng (SHB, IDB, EPB, SPB, OPB, ISB) into
 packet tables, chunk by chunk.
 
-The file is memory-mapped; one tight Python loop walks the record/block headers and collects, per
-packet, its data offset, lengths, time and port; each chunk's headers are then decoded at once by
-`decode.decode` straight from the mapping. A broken file never raises: reading stops at the first
-bad record, every packet before it is returned and `Capture.problem` says what and where.
+The file is read through a sliding window of WINDOW_BYTES (memory stays bounded by the window and
+the chunk, not by the file). For classic pcap one tight Python loop finds the record offsets (the
+records form a chain: each one's length says where the next starts) and everything else about the
+records is read with numpy; pcapng blocks are walked one by one. Each chunk's headers are then
+decoded at once by `decode.decode` from the window. A broken file never raises: reading stops at
+the first bad record, every packet before it is returned and `Capture.problem` says what and where.
 """
 
 from __future__ import annotations
 
-import mmap
-import os
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 import numpy as np
 
@@ -23,7 +24,9 @@ from .table import CaptureProblem, CaptureStats, Port, empty
 # Wireshark's maximum packet size for ordinary link types: a bigger captured length is a broken record.
 MAX_CAPLEN = 262144
 MAX_BLOCK_LEN = 16 * 1024 * 1024  # Wireshark's limit on a pcapng block
+WINDOW_BYTES = 32 * 1024 * 1024  # read size (a window grows to hold a bigger record or block)
 NS = 10**9
+PCAP_RECORD_HEADER = 16
 
 PCAP_MAGICS = {  # first four bytes -> (byte order, nanoseconds per timestamp fraction unit)
     b"\xd4\xc3\xb2\xa1": ("<", 1000),
@@ -43,20 +46,21 @@ OPT_END, OPT_IF_NAME, OPT_IF_TSRESOL, OPT_IF_TSOFFSET, OPT_ISB_IFDROP = 0, 2, 9,
 class Capture:
     """An open capture. `chunks` yields packet tables of at most `chunk_packets` rows; `ports`,
     `stats` and `problem` are complete once `chunks` is exhausted (pcapng interfaces are learnt
-    while reading). A pcap file has one port named after the file; a pcapng interface without
-    if_name has the name ""."""
+    while reading), `position` is the byte offset reached. A pcap file has one port named after
+    the file; a pcapng interface without if_name has the name ""."""
 
     ports: list[Port]
     chunks: Iterator[np.ndarray]
     problem: CaptureProblem | None = None
     stats: CaptureStats = field(default_factory=CaptureStats)
+    position: int = 0
 
 
 class _Broken(Exception):
     def __init__(self, message: str, offset: int) -> None:
         super().__init__(message)
         self.message = message
-        self.offset = offset
+        self.offset = offset  # a window position: the window does not move between the raise and its handler
 
 
 @dataclass
@@ -72,14 +76,13 @@ class _Interface:
         return ((high << 32) | low) * NS // self.units_per_second + self.offset_seconds * NS
 
 
-def open_capture(path: str, chunk_packets: int = 65536) -> Capture:
-    """Open a pcap or pcapng file; raises OSError only when it cannot be opened or mapped."""
-    with open(path, "rb") as file:
-        size = os.fstat(file.fileno()).st_size
-        # The mapping is released when the last array view of it goes away (after iteration).
-        mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+def open_capture(path: str, chunk_packets: int = 65536, window_bytes: int = WINDOW_BYTES) -> Capture:
+    """Open a pcap or pcapng file; raises OSError only when it cannot be opened. The file stays open
+    until `chunks` is exhausted or dropped."""
+    file = open(path, "rb")  # noqa: SIM115 - closed by the chunk generator
     capture = Capture(ports=[], chunks=iter(()))
-    capture.chunks = _Reader(capture, mapped, os.path.basename(path), chunk_packets).chunks()
+    name = path.rsplit("/", 1)[-1]
+    capture.chunks = _Reader(capture, file, name, chunk_packets, window_bytes).chunks()
     return capture
 
 
@@ -92,13 +95,20 @@ def read_all(path: str) -> tuple[np.ndarray, list[Port], CaptureProblem | None, 
 
 
 class _Reader:
-    """Walks the records of one mapped file, collecting one chunk of packets at a time."""
+    """Walks the records of one file through a window, collecting one chunk of packets at a time.
 
-    def __init__(self, capture: Capture, data: mmap.mmap | bytes, name: str, chunk_packets: int) -> None:
+    `data` is the window: the bytes of the file from offset `base` on. Packets are collected as
+    window positions and flushed (decoded) before the window moves."""
+
+    def __init__(self, capture: Capture, file: BinaryIO, name: str, chunk_packets: int, window_bytes: int) -> None:
         self.capture = capture
-        self.data = data
+        self.file = file
         self.name = name
         self.chunk_packets = max(1, chunk_packets)
+        self.window_bytes = max(window_bytes, 1)
+        self.data = b""
+        self.base = 0
+        self.eof = False
         self.packets = 0  # frame numbers used so far, including flushed chunks
         self._clear()
 
@@ -110,22 +120,36 @@ class _Reader:
         self.time_ns: list[int] = []
         self.port: list[int] = []
 
+    def _window(self, pos: int, count: int) -> int:
+        """Move the window so that it holds the `count` bytes at window position `pos`, when the file
+        has them (check the window's length afterwards); returns that position in the window, which
+        is 0 when the window moved. Collected packets must be flushed first."""
+        if pos + count <= len(self.data) or self.eof:
+            return pos
+        tail = self.data[pos:]
+        wanted = max(self.window_bytes, count - len(tail))
+        more = self.file.read(wanted)
+        self.eof = len(more) < wanted
+        self.base += pos
+        self.data = tail + more
+        return 0
+
     def chunks(self) -> Iterator[np.ndarray]:
-        records = self._pcapng() if self.data[:4] == PCAPNG_SHB else self._pcap()
         try:
-            for _ in records:
+            try:
+                self._window(0, 4)
+                yield from self._pcapng() if self.data[:4] == PCAPNG_SHB else self._pcap()
+            except _Broken as broken:
+                offset = self.base + broken.offset
+                self.capture.problem = CaptureProblem(
+                    f"{broken.message} at byte offset {offset} (packet {self.packets + 1})", offset, self.packets + 1)
+            if self.start:
                 yield self._flush()
-        except _Broken as broken:
-            self.capture.problem = CaptureProblem(
-                f"{broken.message} at byte offset {broken.offset} (packet {self.packets + 1})",
-                broken.offset,
-                self.packets + 1,
-            )
-        if self.start:
-            yield self._flush()
+        finally:
+            self.file.close()
 
     def _add(self, start: int, caplen: int, wirelen: int, time_ns: int, port: int) -> bool:
-        """Collect one packet; True when the chunk is full."""
+        """Collect one packet (`start` a window position); True when the chunk is full."""
         self.packets += 1
         self.frame.append(self.packets)
         self.start.append(start)
@@ -136,65 +160,123 @@ class _Reader:
         return len(self.start) >= self.chunk_packets
 
     def _flush(self) -> np.ndarray:
-        buf = np.frombuffer(self.data, dtype=np.uint8)
+        """Decode the collected packets (their positions are in the current window)."""
         port = np.array(self.port, dtype=np.uint16)
-        link_types = np.array([p.link_type for p in self.capture.ports], dtype=np.int64)
-        table = decode(buf, np.array(self.start, dtype=np.int64), np.array(self.caplen, dtype=np.int64),
-                       link_types[port])
+        table = self._decode(np.array(self.start, dtype=np.int64), np.array(self.caplen, dtype=np.int64), port)
         table["frame"] = self.frame
-        table["port"] = port
         table["time_ns"] = np.array(self.time_ns, dtype=np.int64)
-        table["caplen"] = self.caplen
         table["wirelen"] = self.wirelen
         self._clear()
         return table
 
-    def _pcap(self) -> Iterator[None]:
-        data, size = self.data, len(self.data)
-        if not size:
-            raise _Broken("empty file", 0)
-        if data[:4] not in PCAP_MAGICS:
-            raise _Broken(f"not a pcap or pcapng file (magic {bytes(data[:4]).hex()})", 0)
-        order, fraction_ns = PCAP_MAGICS[data[:4]]
-        if size < 24:
-            raise _Broken("pcap file header cut short", 0)
-        snaplen, network = struct.unpack_from(order + "II", data, 16)
-        self.capture.ports.append(Port(self.name, network & 0xFFFF, snaplen))
-        record = struct.Struct(order + "IIII")
-        fraction_limit = NS // fraction_ns
-        offset = 24
-        while offset < size:
-            if offset + 16 > size:
-                raise _Broken("record header cut short", offset)
-            seconds, fraction, caplen, wirelen = record.unpack_from(data, offset)
-            if fraction >= fraction_limit:
-                raise _Broken(f"timestamp fraction {fraction} out of range", offset)
-            if caplen > MAX_CAPLEN:
-                raise _Broken(f"impossible captured length {caplen}", offset)
-            end = offset + 16 + caplen
-            if end > size:
-                raise _Broken(f"record cut short ({caplen} bytes captured, {size - offset - 16} in file)", offset)
-            if self._add(offset + 16, caplen, wirelen, seconds * NS + fraction * fraction_ns, 0):
-                yield
-            offset = end
+    def _decode(self, start: np.ndarray, caplen: np.ndarray, port: np.ndarray) -> np.ndarray:
+        """Rows for the packets at window positions `start`, with caplen and port set."""
+        link_types = np.array([p.link_type for p in self.capture.ports], dtype=np.int64)
+        table = decode(np.frombuffer(self.data, dtype=np.uint8), start, caplen, link_types[port])
+        table["port"] = port
+        table["caplen"] = caplen
+        self.capture.position = self.base + (int(start[-1] + caplen[-1]) if len(start) else 0)
+        return table
 
-    def _pcapng(self) -> Iterator[None]:
-        data, size = self.data, len(self.data)
+    def _pcap(self) -> Iterator[np.ndarray]:
+        if not self.data:
+            raise _Broken("empty file", 0)
+        magic = bytes(self.data[:4])
+        if magic not in PCAP_MAGICS:
+            raise _Broken(f"not a pcap or pcapng file (magic {magic.hex()})", 0)
+        order, fraction_ns = PCAP_MAGICS[magic]
+        self._window(0, 24)
+        if len(self.data) < 24:
+            raise _Broken("pcap file header cut short", 0)
+        snaplen, network = struct.unpack_from(order + "II", self.data, 16)
+        self.capture.ports.append(Port(self.name, network & 0xFFFF, snaplen))
+        header = np.dtype([("seconds", order + "u4"), ("fraction", order + "u4"), ("caplen", order + "u4"),
+                           ("wirelen", order + "u4")])
+        unpack = struct.Struct(order + "II").unpack_from
+        pos = 24
+        while True:
+            pos = self._window(pos, PCAP_RECORD_HEADER)
+            data, size = self.data, len(self.data)
+            if pos + PCAP_RECORD_HEADER > size:
+                if pos < size:
+                    raise _Broken("record header cut short", pos)
+                return
+            # The hot loop: record positions only, while whole records are in the window.
+            records: list[int] = []
+            append = records.append
+            room = self.chunk_packets
+            last = size - PCAP_RECORD_HEADER
+            stopped = False  # at a record that is broken or runs past the window
+            while pos <= last and room:
+                fraction, caplen = unpack(data, pos + 4)
+                end = pos + PCAP_RECORD_HEADER + caplen
+                if caplen > MAX_CAPLEN or end > size:
+                    stopped = True
+                    break
+                append(pos)
+                pos = end
+                room -= 1
+            yield from self._pcap_records(records, header, fraction_ns)
+            if stopped:
+                if fraction >= NS // fraction_ns:
+                    raise _Broken(f"timestamp fraction {fraction} out of range", pos)
+                if caplen > MAX_CAPLEN:
+                    raise _Broken(f"impossible captured length {caplen}", pos)
+                pos = self._window(pos, PCAP_RECORD_HEADER + caplen)
+                if pos + PCAP_RECORD_HEADER + caplen > len(self.data):
+                    held = len(self.data) - pos - PCAP_RECORD_HEADER
+                    raise _Broken(f"record cut short ({caplen} bytes captured, {held} in file)", pos)
+
+    def _pcap_records(self, records: list[int], header: np.dtype, fraction_ns: int) -> Iterator[np.ndarray]:
+        """The table of the pcap records at window positions `records` (whole records, in order)."""
+        if not records:
+            return
+        at = np.array(records, dtype=np.int64)
+        raw = np.frombuffer(self.data, dtype=np.uint8)[at[:, None] + np.arange(PCAP_RECORD_HEADER)]
+        fields = raw.view(header).ravel()
+        bad = np.flatnonzero(fields["fraction"] >= NS // fraction_ns)
+        good = int(bad[0]) if len(bad) else len(records)
+        if good:
+            table = self._decode(at[:good] + PCAP_RECORD_HEADER, fields["caplen"][:good].astype(np.int64),
+                                 np.zeros(good, dtype=np.uint16))
+            table["frame"] = np.arange(self.packets + 1, self.packets + good + 1)
+            table["time_ns"] = (fields["seconds"][:good].astype(np.int64) * NS
+                                + fields["fraction"][:good].astype(np.int64) * fraction_ns)
+            table["wirelen"] = fields["wirelen"][:good]
+            self.packets += good
+            yield table
+        if len(bad):
+            raise _Broken(f"timestamp fraction {int(fields['fraction'][good])} out of range",
+                          records[good])
+
+    def _pcapng(self) -> Iterator[np.ndarray]:
         offset = 0
         order = "<"
         interfaces: list[_Interface] = []
-        while offset < size:
+        while True:
+            if offset + 12 > len(self.data) and not self.eof:
+                if self.start:
+                    yield self._flush()
+                offset = self._window(offset, 12)
+            data, size = self.data, len(self.data)
+            if offset >= size:
+                return
             if offset + 12 > size:
                 raise _Broken("block header cut short", offset)
             section = data[offset:offset + 4] == PCAPNG_SHB
             if section:
-                order = PCAPNG_BYTE_ORDERS.get(data[offset + 8:offset + 12], "")
+                order = PCAPNG_BYTE_ORDERS.get(bytes(data[offset + 8:offset + 12]), "")
                 if not order:
                     raise _Broken("bad pcapng byte-order magic", offset + 8)
                 interfaces = []
             kind, length = struct.unpack_from(order + "II", data, offset)
             if length < 12 or length % 4 or length > MAX_BLOCK_LEN:
                 raise _Broken(f"bad block length {length}", offset)
+            if offset + length > size and not self.eof:
+                if self.start:
+                    yield self._flush()
+                offset = self._window(offset, length)
+                data, size = self.data, len(self.data)
             if offset + length > size:
                 raise _Broken(f"block cut short ({length} bytes, {size - offset} in file)", offset)
             body, end = offset + 8, offset + length - 4
@@ -203,7 +285,7 @@ class _Reader:
             if struct.unpack_from(order + "I", data, end)[0] != length:
                 raise _Broken("block trailing length differs from its leading length", end)
             if not section and self._block(kind, order, body, end, interfaces):
-                yield
+                yield self._flush()
             offset += length
 
     def _block(self, kind: int, order: str, body: int, end: int, interfaces: list[_Interface]) -> bool:

@@ -485,3 +485,32 @@ def test_mangled_corpus_files_never_raise(tmp_path):
         table, _, problem, _ = read_all(write(tmp_path, bytes(data), "mangled.bin"))
         if problem is not None and len(table):
             assert problem.packet > int(table["frame"][-1])
+
+
+# --- streaming: windows and chunks ------------------------------------------------------------------
+
+
+def _read_streamed(path: Path, chunk_packets: int, window_bytes: int):
+    capture = open_capture(str(path), chunk_packets=chunk_packets, window_bytes=window_bytes)
+    chunks = list(capture.chunks)
+    return chunks, capture
+
+
+@pytest.mark.parametrize("name", CAPTURES)
+@pytest.mark.parametrize(("chunk_packets", "window_bytes"), [(1, 1), (7, 333), (3, 4096)])
+def test_small_windows_and_chunks_read_the_same_table(name, chunk_packets, window_bytes):
+    """Records and blocks cut by the window edge, chunks flushed when the window moves: the rows,
+    the problem (message and byte offset) and the statistics do not depend on either size."""
+    whole, ports, problem, stats = read(name)
+    chunks, capture = _read_streamed(PCAP_DIR / name, chunk_packets, window_bytes)
+    assert all(0 < len(chunk) <= chunk_packets for chunk in chunks)
+    streamed = np.concatenate(chunks) if chunks else whole[:0]
+    assert streamed.tobytes() == whole.tobytes()
+    assert (capture.ports, capture.problem, capture.stats) == (ports, problem, stats)
+
+
+def test_position_reaches_the_end_of_the_file():
+    path = PCAP_DIR / "tcpreplay-mixed-179.pcap"
+    chunks, capture = _read_streamed(path, 50, 1 << 20)
+    assert len(chunks) == 4
+    assert capture.position == path.stat().st_size

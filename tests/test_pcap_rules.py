@@ -10,7 +10,7 @@ import pytest
 from conftest import FIXTURES, lint_files
 from xennet.lint.runner import lint_paths
 from xennet.pcap.craft import TCP, fragments, ipv4_frame, latin1, pcap_bytes, pcapng_bytes
-from xennet.pcap.load import is_capture, load_captures, port_name_from_file
+from xennet.pcap.load import CaptureOptions, is_capture, load_captures, port_name_from_file
 from xennet.pcap.stats import port_stats
 from xennet.registry import select_rules
 
@@ -128,7 +128,7 @@ def test_jumbo_port_with_mtu_allows_it(tmp_path):
     Path(paths[0]).write_bytes(pcap_bytes([ipv4_frame(9000)]))
     rules = select_rules(("P",))
     assert ids(lint_paths(paths, rules).findings) == [("P103", "error")]
-    assert lint_paths(paths, rules, mtus={"vif1.0": 9000}).findings == []
+    assert lint_paths(paths, rules, captures=CaptureOptions(mtus={"vif1.0": 9000})).findings == []
 
 
 def test_mtu_from_host_model(tmp_path):
@@ -146,7 +146,7 @@ def test_mtu_from_host_model(tmp_path):
 def test_port_override_and_default_mtu(tmp_path):
     path = tmp_path / "capture.pcap"
     path.write_bytes(pcap_bytes([ipv4_frame(100)]))
-    captures = load_captures([], ports={"vif7.1": str(path)})
+    captures = load_captures([], CaptureOptions(ports={"vif7.1": str(path)}))
     (port,) = captures.ports
     assert (port.name, port.mtu.value, port.mtu.origin) == ("vif7.1", 1500, "assumed")
 
@@ -154,10 +154,10 @@ def test_port_override_and_default_mtu(tmp_path):
 def test_pcapng_interfaces_are_ports(tmp_path):
     path = tmp_path / "any.pcapng"
     path.write_bytes(pcapng_bytes([ipv4_frame(100), ipv4_frame(200)], "vif3.0"))
-    (port,) = load_captures([str(path)], mtus={"vif3.0": 1400}).ports
-    assert (port.name, len(port.table), port.mtu.origin) == ("vif3.0", 2, "--mtu")
+    (port,) = load_captures([str(path)], CaptureOptions(mtus={"vif3.0": 1400})).ports
+    assert (port.name, port.summary.packets, port.mtu.origin) == ("vif3.0", 2, "--mtu")
     two = load_captures([str(PCAP / "pcapng-isb-mixed.pcapng")]).ports
-    assert [(p.name, len(p.table)) for p in two] == [("eth0", 2), ("null1", 1), ("silly ethernet interface 2", 1)]
+    assert [(p.name, p.summary.packets) for p in two] == [("eth0", 2), ("null1", 1), ("silly ethernet interface 2", 1)]
 
 
 @pytest.mark.parametrize(("file", "port"), [("vif3.0.pcap", "vif3.0"), ("vif3.0-20260102T030405.pcap", "vif3.0"),

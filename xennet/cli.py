@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Callable, Iterable, Iterator
 
@@ -12,11 +13,13 @@ from xennet import __version__
 from xennet.discover import Candidate, MissingPathError
 from xennet.findings import Severity
 from xennet.lint.runner import LintResult, lint_paths, load_model
+from xennet.pcap.load import CaptureOptions
 from xennet.registry import Rule, all_rules, find_rule, select_rules, unknown_codes
 from xennet.report import json_report, model_report, ports_report, rules_doc, text
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 PROGRESS_THRESHOLD = 200  # files; below this a progress bar would only flicker
+CAPTURE_PROGRESS_BYTES = 64 * 1024 * 1024  # smaller captures are read in a blink
 MIN_MTU, MAX_MTU = 68, 65535  # IPv4's minimum MTU; the largest IP packet
 
 
@@ -98,13 +101,17 @@ def pcap_command(files: tuple[str, ...], port_options: tuple[str, ...], mtu_opti
     missing = next((path for path in [*files, *ports.values(), *with_paths] if not os.path.exists(path)), None)
     if missing is not None:
         raise click.UsageError(f"no such file or directory: {missing}")
-    if engine != "native":
-        raise click.UsageError("--engine tshark: not yet (the capture loader has no engine choice yet)")
+    if engine == "tshark" and shutil.which("tshark") is None:
+        raise click.UsageError("--engine tshark: tshark is not installed (apt-get install tshark)")
     rules = _rules(select, ignore)
+    progress = _ByteProgress()
+    options = CaptureOptions(ports=ports, mtus=mtus, engine=engine, progress=progress)
     try:
-        result = _run_with_progress((*with_paths, *files), rules, ports=ports, mtus=mtus)
+        result = _run_with_progress((*with_paths, *files), rules, options)
     except MissingPathError as error:
         raise click.UsageError(f"no such file or directory: {error}") from None
+    finally:
+        progress.close()
     captures = result.model.captures.ports if result.model.captures is not None else []
     if output_format == "json":
         click.echo(ports_report.render_json(_lint_json(result), captures))
@@ -135,8 +142,8 @@ def _mtu_value(name: str, value: str) -> int:
     return mtu
 
 
-def _run_with_progress(paths: tuple[str, ...], rules: list[Rule], ports: dict[str, str] | None = None,
-                       mtus: dict[str, int] | None = None) -> LintResult:
+def _run_with_progress(paths: tuple[str, ...], rules: list[Rule], captures: CaptureOptions | None = None
+                       ) -> LintResult:
     """A progress bar on a terminal for big trees; quiet otherwise (CI logs, pipes)."""
 
     def progress(candidates: list[Candidate]) -> Iterator[Candidate]:
@@ -146,7 +153,28 @@ def _run_with_progress(paths: tuple[str, ...], rules: list[Rule], ports: dict[st
         with click.progressbar(candidates, label="Linting", file=sys.stderr, show_pos=True) as bar:
             yield from bar
 
-    return lint_paths(paths, rules, progress, ports=ports, mtus=mtus)
+    return lint_paths(paths, rules, progress, captures)
+
+
+class _ByteProgress:
+    """A progress bar over the bytes of the capture files, on a terminal and for big captures only."""
+
+    def __init__(self) -> None:
+        self.bar: click._termui_impl.ProgressBar[int] | None = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if total < CAPTURE_PROGRESS_BYTES or not sys.stderr.isatty():
+                return
+            self.bar = click.progressbar(length=total, label="Reading captures", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
 
 
 def _print_result(result: LintResult, output_format: str, color: str, verbose: bool) -> None:

@@ -45,8 +45,8 @@ def check(model) -> Iterator[Problem]:
         evidence: list[str] = []
         sources: dict[str, object] = {}
         for i in rows[:MAX_EXAMPLES]:
-            evidence.append(packet_line(port, port.table[i], int(found.size[i])))
-            for other, fragment_rows in fragment_frames(model.captures, port.table[i:i + 1], port):
+            evidence.append(packet_line(port, port.notable[i], int(found.size[i])))
+            for other, fragment_rows in fragment_frames(model.captures, port.notable[i:i + 1], port):
                 sources.setdefault(other.name, other.location)
                 evidence.append(f"  its fragments on {other.name}: frames {frames(fragment_rows)}")
         yield Problem(

@@ -30,7 +30,7 @@ def check(model) -> Iterator[Problem]:
     if model.captures is None:
         return
     for port in model.captures.ports:
-        report = incomplete_trains(port.table, MAX_EXAMPLES)
+        report = incomplete_trains(port.notable, MAX_EXAMPLES)
         if not report.incomplete:
             continue
         message = f"{port.name}: {report.incomplete} of {report.total} fragment train(s) cannot be reassembled"

@@ -30,7 +30,7 @@ def check(model) -> Iterator[Problem]:
     for port in model.captures.ports:
         if port.problem is not None:
             read = port.problem.packet - 1
-            last = f", the last at {when(int(port.table['time_ns'].max()))}" if len(port.table) else ""
+            last = f", the last at {when(port.summary.last_ns)}" if port.summary.packets else ""
             yield Problem(
                 f"{port.name}: capture file damaged: {port.problem.message};"
                 f" {read} packet(s) before it were read{last}",

@@ -32,5 +32,5 @@ def check(model) -> Iterator[Problem]:
                 f"{port.name}: the capture itself dropped {drops} packet(s) (interface statistics);"
                 " this is the capturing host, not the network",
                 port.location,
-                evidence=(f"isb_ifdrop {drops} in {port.path}", f"{len(port.table)} packet(s) captured"),
+                evidence=(f"isb_ifdrop {drops} in {port.path}", f"{port.summary.packets} packet(s) captured"),
             )

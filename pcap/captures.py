@@ -4,7 +4,7 @@ packets across ports, and what the file said was wrong with it.
 
 Memory is bounded by what is kept, not by the file: the loader streams each file in chunks and keeps
 full packet-table rows only for `notable` packets (fragments, IP packets above the port's MTU or
-without a length, ICMP/ICMPv6, ARP), plus TRAFFIC_DTYPE's 36 bytes per packet.
+without a length, ICMP/ICMPv6, ARP), plus TRAFFIC_DTYPE's 53 bytes per packet.
 
 Built by xennet.pcap.load (files -> ports) and attached to the LintModel (`model.captures`), so that
 capture rules (P) and correlation rules (C) see the configs and host model of the same run.
@@ -31,8 +31,11 @@ TRAFFIC_DTYPE = np.dtype([
     ("frame", np.uint64),  # the packet number in its file
     ("time_ns", np.int64),
     ("fingerprint", np.uint64),  # traffic.fingerprint: equal on every port the packet crosses
+    ("datagram", np.uint64),  # traffic.datagram_key: equal for a datagram and its fragments; 0 without IP
+    ("eth_src", np.uint64),  # 0 without an Ethernet header
     ("eth_dst", np.uint64),  # 0 without an Ethernet header
     ("size", np.uint32),  # traffic.packet_size: IP packet size, else frame length without VLAN tags
+    ("fragment", np.bool_),  # an IP fragment (MF set or offset > 0)
 ])
 
 

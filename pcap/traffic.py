@@ -18,6 +18,7 @@ PROTO_ICMP, PROTO_ICMPV6 = 1, 58
 _IP_IDENTITY = ("ip_version", "ip_src_hi", "ip_src_lo", "ip_dst_hi", "ip_dst_lo", "ip_len", "ip_id", "mf",
                 "frag_offset", "proto", "sport", "dport", "tcp_flags", "icmp_type", "icmp_code", "icmp_id",
                 "icmp_seq")
+_DATAGRAM_IDENTITY = ("ip_version", "ip_src_hi", "ip_src_lo", "ip_dst_hi", "ip_dst_lo", "ip_id", "proto")
 _FRAME_IDENTITY = ("eth_src", "eth_dst", "ethertype", "arp_op", "arp_sha", "arp_spa", "arp_tha", "arp_tpa")
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
@@ -57,6 +58,16 @@ def fingerprint(table: np.ndarray) -> np.ndarray:
     return value
 
 
+def datagram_key(table: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of (IP version, source, destination, IP id, protocol): the same for a datagram
+    and each of its fragments, wherever it is fragmented; 0 for frames without IP."""
+    value = np.full(len(table), np.uint64(2))
+    with np.errstate(over="ignore"):
+        for name in _DATAGRAM_IDENTITY:
+            value = _mix(value, table[name].astype(np.uint64))
+    return np.where(table["ip_version"] > 0, value | np.uint64(1), np.uint64(0))
+
+
 def _mix(value: np.ndarray, column: np.ndarray) -> np.ndarray:
     """One round of a multiply-xorshift hash (splitmix64's finalizer over value ^ column)."""
     value = (value ^ column) * _MIX
@@ -68,6 +79,9 @@ def traffic_rows(table: np.ndarray, size: np.ndarray) -> np.ndarray:
     rows["frame"] = table["frame"]
     rows["time_ns"] = table["time_ns"]
     rows["fingerprint"] = fingerprint(table)
+    rows["datagram"] = datagram_key(table)
+    rows["eth_src"] = table["eth_src"]
     rows["eth_dst"] = table["eth_dst"]
     rows["size"] = size
+    rows["fragment"] = is_fragment(table)
     return rows

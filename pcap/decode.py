@@ -50,20 +50,36 @@ class _Frames:
         self.buf = buf
         self.start = start.astype(np.int64)
         self.caplen = caplen.astype(np.int64)
+        self._views: dict[int, np.ndarray] = {1: buf}
 
     def has(self, pos: np.ndarray, width: int | np.ndarray) -> np.ndarray:
         """Rows whose bytes [pos, pos + width) were captured."""
         return pos + width <= self.caplen
 
-    def uint(self, pos: np.ndarray, width: int) -> np.ndarray:
-        """Big-endian unsigned field of `width` bytes at `pos` in each frame, 0 where not captured."""
+    def uint(self, pos: np.ndarray, width: int, rows: np.ndarray | None = None) -> np.ndarray:
+        """Big-endian unsigned field of `width` bytes at `pos` in each frame (of `rows` only, when
+        given), 0 where not captured or not asked for. One gather from `_view`; a 6-byte field (a
+        MAC) is the low 48 bits of the 8 bytes ending with it, which a captured frame always has in
+        the buffer (a record or block header is in front of it)."""
         ok = self.has(pos, width)
-        first = np.where(ok, self.start + pos, 0)
-        value = np.zeros(len(first), dtype=np.uint64)
-        for k in range(width):
-            value = (value << np.uint64(8)) | self.buf[first + k].astype(np.uint64)
-        value[~ok] = 0
+        if rows is not None:
+            ok &= rows
+        at = self.start + pos
+        if width == 6:
+            at -= 2
+        value = np.zeros(len(ok), dtype=np.uint64)
+        value[ok] = self._view(8 if width == 6 else width)[at[ok]]
+        if width == 6:
+            value &= np.uint64(0xFFFF_FFFF_FFFF)
         return value
+
+    def _view(self, width: int) -> np.ndarray:
+        """The buffer as big-endian integers of `width` bytes starting at every byte: element i is
+        the integer in bytes [i, i + width) (an overlapping view, nothing is copied)."""
+        if width not in self._views:
+            count = max(len(self.buf) - width + 1, 0)
+            self._views[width] = np.ndarray((count,), dtype=f">u{width}", buffer=self.buf, strides=(1,))
+        return self._views[width]
 
 
 def decode(buf: np.ndarray, start: np.ndarray, caplen: np.ndarray, link_type: np.ndarray) -> np.ndarray:
@@ -78,10 +94,10 @@ def decode(buf: np.ndarray, start: np.ndarray, caplen: np.ndarray, link_type: np
 
     eth = link_type == LINKTYPE_ETHERNET
     _need(table, eth, frames.has(pos, 14))
-    table["eth_dst"] = np.where(eth, frames.uint(pos, 6), 0)
-    table["eth_src"] = np.where(eth, frames.uint(pos + 6, 6), 0)
+    table["eth_dst"] = np.where(eth, frames.uint(pos, 6, eth), 0)
+    table["eth_src"] = np.where(eth, frames.uint(pos + 6, 6, eth), 0)
     ok = eth & frames.has(pos, 14)
-    ethertype[ok] = frames.uint(pos + 12, 2)[ok]
+    ethertype[ok] = frames.uint(pos + 12, 2, eth)[ok]
     pos[ok] = 14
     linked |= ok
 
@@ -89,12 +105,12 @@ def decode(buf: np.ndarray, start: np.ndarray, caplen: np.ndarray, link_type: np
         rows = link_type == kind
         _need(table, rows, frames.has(pos, header))
         ok = rows & frames.has(pos, header)
-        ethertype[ok] = frames.uint(pos + type_at, 2)[ok]
+        ethertype[ok] = frames.uint(pos + type_at, 2, rows)[ok]
         pos[ok] = header
         linked |= ok
 
     raw = np.isin(link_type, LINKTYPE_RAW)
-    version[raw] = frames.uint(pos, 1)[raw] >> np.uint64(4)
+    version[raw] = frames.uint(pos, 1, raw)[raw] >> np.uint64(4)
     version[link_type == LINKTYPE_IPV4] = 4
     version[link_type == LINKTYPE_IPV6] = 6
     _null(table, frames, link_type == LINKTYPE_NULL, pos, version)
@@ -120,7 +136,7 @@ def _need(table: np.ndarray, rows: np.ndarray, captured: np.ndarray) -> None:
 def _null(table: np.ndarray, frames: _Frames, rows: np.ndarray, pos: np.ndarray, version: np.ndarray) -> None:
     """BSD loopback: a 4-byte address family in the byte order of the capturing host."""
     _need(table, rows, frames.has(pos, 4))
-    family = frames.uint(pos, 4).astype(np.uint32)
+    family = frames.uint(pos, 4, rows).astype(np.uint32)
     family = np.where(family > 0xFFFF, family.byteswap(), family)
     rows = rows & frames.has(pos, 4)
     version[rows & (family == NULL_AF_INET)] = 4
@@ -162,10 +178,10 @@ def _vlan_tags(table: np.ndarray, frames: _Frames, rows: np.ndarray, pos: np.nda
             break
         _need(table, tagged, frames.has(pos, 4))
         tagged &= frames.has(pos, 4)
-        vid = (frames.uint(pos, 2) & np.uint64(0x0FFF)).astype(np.int32)
+        vid = (frames.uint(pos, 2, tagged) & np.uint64(0x0FFF)).astype(np.int32)
         table["vlan_outer"] = np.where(tagged & (count == 0), vid, table["vlan_outer"])
         table["vlan_inner"] = np.where(tagged & (count > 0), vid, table["vlan_inner"])
-        ethertype[tagged] = frames.uint(pos + 2, 2)[tagged]
+        ethertype[tagged] = frames.uint(pos + 2, 2, tagged)[tagged]
         count[tagged] += 1
         pos[tagged] += 4
         rows = tagged
@@ -175,33 +191,33 @@ def _vlan_tags(table: np.ndarray, frames: _Frames, rows: np.ndarray, pos: np.nda
 def _arp(table: np.ndarray, frames: _Frames, rows: np.ndarray, pos: np.ndarray) -> None:
     """ARP: the opcode always; addresses only for Ethernet/IPv4 ARP (hardware 6 and protocol 4 bytes)."""
     _need(table, rows, frames.has(pos, 8))
-    table["arp_op"] = np.where(rows, frames.uint(pos + 6, 2), 0)
-    hlen = frames.uint(pos + 4, 1).astype(np.int64)
-    plen = frames.uint(pos + 5, 1).astype(np.int64)
+    table["arp_op"] = np.where(rows, frames.uint(pos + 6, 2, rows), 0)
+    hlen = frames.uint(pos + 4, 1, rows).astype(np.int64)
+    plen = frames.uint(pos + 5, 1, rows).astype(np.int64)
     rows = rows & frames.has(pos, 8)
     _need(table, rows, frames.has(pos, 8 + 2 * (hlen + plen)))
     rows &= (hlen == 6) & (plen == 4)
-    table["arp_sha"] = np.where(rows, frames.uint(pos + 8, 6), 0)
-    table["arp_spa"] = np.where(rows, frames.uint(pos + 14, 4), 0)
-    table["arp_tha"] = np.where(rows, frames.uint(pos + 18, 6), 0)
-    table["arp_tpa"] = np.where(rows, frames.uint(pos + 24, 4), 0)
+    table["arp_sha"] = np.where(rows, frames.uint(pos + 8, 6, rows), 0)
+    table["arp_spa"] = np.where(rows, frames.uint(pos + 14, 4, rows), 0)
+    table["arp_tha"] = np.where(rows, frames.uint(pos + 18, 6, rows), 0)
+    table["arp_tpa"] = np.where(rows, frames.uint(pos + 24, 4, rows), 0)
 
 
 def _ipv4(table: np.ndarray, frames: _Frames, rows: np.ndarray, pos: np.ndarray) -> np.ndarray:
     """IPv4 header at `pos`; moves `pos` past it and returns the rows whose L4 header follows."""
     table["ip_version"][rows & frames.has(pos, 1)] = 4
-    ihl = (frames.uint(pos, 1) & np.uint64(0x0F)).astype(np.int64) * 4
+    ihl = (frames.uint(pos, 1, rows) & np.uint64(0x0F)).astype(np.int64) * 4
     _need(table, rows, frames.has(pos, np.maximum(ihl, 20)))
-    _set(table, "ip_len", rows, frames.uint(pos + 2, 2))
-    _set(table, "ip_id", rows, frames.uint(pos + 4, 2))
-    flags = frames.uint(pos + 6, 2)
+    _set(table, "ip_len", rows, frames.uint(pos + 2, 2, rows))
+    _set(table, "ip_id", rows, frames.uint(pos + 4, 2, rows))
+    flags = frames.uint(pos + 6, 2, rows)
     _set(table, "df", rows, flags & np.uint64(0x4000))
     _set(table, "mf", rows, flags & np.uint64(0x2000))
     _set(table, "frag_offset", rows, (flags & np.uint64(0x1FFF)) * np.uint64(8))
-    _set(table, "ttl", rows, frames.uint(pos + 8, 1))
-    _set(table, "proto", rows, frames.uint(pos + 9, 1))
+    _set(table, "ttl", rows, frames.uint(pos + 8, 1, rows))
+    _set(table, "proto", rows, frames.uint(pos + 9, 1, rows))
     for column, at in (("ip_src_lo", 12), ("ip_dst_lo", 16)):
-        addr = frames.uint(pos + at, 4)
+        addr = frames.uint(pos + at, 4, rows)
         _set(table, column, rows & frames.has(pos + at, 4), addr | IPV4_MAPPED)
     l4 = rows & (ihl >= 20) & frames.has(pos, np.maximum(ihl, 20)) & (table["frag_offset"] == 0)
     pos[l4] += ihl[l4]
@@ -213,34 +229,35 @@ def _ipv6(table: np.ndarray, frames: _Frames, rows: np.ndarray, pos: np.ndarray)
     the rows whose L4 header follows (not a non-first fragment)."""
     table["ip_version"][rows & frames.has(pos, 1)] = 6
     _need(table, rows, frames.has(pos, 40))
-    payload = frames.uint(pos + 4, 2)
+    payload = frames.uint(pos + 4, 2, rows)
     _set(table, "ip_len", rows & frames.has(pos + 4, 2) & (payload > 0), payload + np.uint64(40))
-    _set(table, "ttl", rows, frames.uint(pos + 7, 1))
+    _set(table, "ttl", rows, frames.uint(pos + 7, 1, rows))
     for column, at in (("ip_src_hi", 8), ("ip_src_lo", 16), ("ip_dst_hi", 24), ("ip_dst_lo", 32)):
-        _set(table, column, rows, frames.uint(pos + at, 8))
-    proto = frames.uint(pos + 6, 1)
+        _set(table, column, rows, frames.uint(pos + at, 8, rows))
+    proto = frames.uint(pos + 6, 1, rows)
     _set(table, "proto", rows, proto)
     rows = rows & frames.has(pos, 40)
     pos[rows] += 40
     for _ in range(MAX_IPV6_EXTENSIONS):
         options = rows & np.isin(proto, (IPV6_HOP_BY_HOP, IPV6_ROUTING, IPV6_DEST_OPTS, IPV6_AH))
         fragment = rows & (proto == IPV6_FRAGMENT)
-        if not (options | fragment).any():
+        either = options | fragment
+        if not either.any():
             break
-        length = frames.uint(pos + 1, 1).astype(np.int64)  # 0 when not captured: the 8-byte minimum
+        length = frames.uint(pos + 1, 1, either).astype(np.int64)  # 0 when not captured: the 8-byte minimum
         size = np.where(proto == IPV6_AH, (length + 2) * 4, (length + 1) * 8)
         size[fragment] = 8
-        _need(table, options | fragment, frames.has(pos, size))
-        field = frames.uint(pos + 2, 2)
+        _need(table, either, frames.has(pos, size))
+        field = frames.uint(pos + 2, 2, either)
         _set(table, "frag_offset", fragment, field & np.uint64(0xFFF8))
         _set(table, "mf", fragment, field & np.uint64(1))
-        _set(table, "ip_id", fragment, frames.uint(pos + 4, 4))
-        walked = (options | fragment) & frames.has(pos, size)
-        proto = np.where(walked, frames.uint(pos, 1), proto)
+        _set(table, "ip_id", fragment, frames.uint(pos + 4, 4, either))
+        walked = either & frames.has(pos, size)
+        proto = np.where(walked, frames.uint(pos, 1, either), proto)
         _set(table, "proto", walked, proto)
         pos[walked] += size[walked]
         later_fragment = walked & fragment & ((field & np.uint64(0xFFF8)) != 0)
-        rows &= (~(options | fragment) | walked) & ~later_fragment
+        rows &= (~either | walked) & ~later_fragment
     return rows & (table["frag_offset"] == 0)
 
 
@@ -249,30 +266,30 @@ def _transport(table: np.ndarray, frames: _Frames, rows: np.ndarray, pos: np.nda
     proto = table["proto"]
     tcp = rows & (proto == PROTO_TCP)
     udp = rows & (proto == PROTO_UDP)
-    tcp_header = (frames.uint(pos + 12, 1) >> np.uint64(4)).astype(np.int64) * 4
+    tcp_header = (frames.uint(pos + 12, 1, tcp) >> np.uint64(4)).astype(np.int64) * 4
     _need(table, tcp, frames.has(pos, np.maximum(tcp_header, 20)))
     _need(table, udp, frames.has(pos, 8))
-    _set(table, "sport", tcp | udp, frames.uint(pos, 2))
-    _set(table, "dport", tcp | udp, frames.uint(pos + 2, 2))
-    _set(table, "tcp_flags", tcp, frames.uint(pos + 12, 2) & np.uint64(0x0FFF))
+    _set(table, "sport", tcp | udp, frames.uint(pos, 2, tcp | udp))
+    _set(table, "dport", tcp | udp, frames.uint(pos + 2, 2, tcp | udp))
+    _set(table, "tcp_flags", tcp, frames.uint(pos + 12, 2, tcp) & np.uint64(0x0FFF))
 
     icmp = rows & (proto == PROTO_ICMP) & (table["ip_version"] == 4)
     icmp6 = rows & (proto == PROTO_ICMPV6) & (table["ip_version"] == 6)
     either = icmp | icmp6
     _need(table, either, frames.has(pos, 8))
-    kind = frames.uint(pos, 1)
-    code = frames.uint(pos + 1, 1)
+    kind = frames.uint(pos, 1, either)
+    code = frames.uint(pos + 1, 1, either)
     _set(table, "icmp_type", either & frames.has(pos, 1), kind)
     _set(table, "icmp_code", either & frames.has(pos + 1, 1), code)
     echo = (icmp & np.isin(kind, ICMP_WITH_ID_SEQ)) | (icmp6 & np.isin(kind, (ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY)))
-    _set(table, "icmp_id", echo, frames.uint(pos + 4, 2))
-    _set(table, "icmp_seq", echo, frames.uint(pos + 6, 2))
+    _set(table, "icmp_id", echo, frames.uint(pos + 4, 2, echo))
+    _set(table, "icmp_seq", echo, frames.uint(pos + 6, 2, echo))
     frag_needed = icmp & (kind == ICMP_UNREACH) & (code == ICMP_FRAG_NEEDED)
-    _set(table, "icmp_mtu", frag_needed, frames.uint(pos + 6, 2))
-    _set(table, "icmp_mtu", icmp6 & (kind == ICMPV6_PACKET_TOO_BIG), frames.uint(pos + 4, 4))
+    _set(table, "icmp_mtu", frag_needed, frames.uint(pos + 6, 2, frag_needed))
+    _set(table, "icmp_mtu", icmp6 & (kind == ICMPV6_PACKET_TOO_BIG), frames.uint(pos + 4, 4, icmp6))
 
 
 def _set(table: np.ndarray, column: str, rows: np.ndarray, values: np.ndarray) -> None:
     """Set `column` on `rows` (`values` is 0 where the field was not captured, which is also the
     column's "absent" value except for the ICMP type/code, whose callers narrow `rows`)."""
-    table[column][rows] = values[rows].astype(table.dtype[column])
+    np.copyto(table[column], values, casting="unsafe", where=rows)

@@ -151,8 +151,10 @@ class PortBuilder:
         self.traffic.append(traffic_rows(chunk, size))
 
     def tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """The notable and traffic rows of all chunks; completes the summary's source MACs."""
         notable = np.concatenate(self.notable) if self.notable else empty(0)
         traffic = np.concatenate(self.traffic) if self.traffic else np.zeros(0, dtype=TRAFFIC_DTYPE)
+        self.summary.finish(traffic["eth_src"], traffic["frame"])
         return notable, traffic
 
 

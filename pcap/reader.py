@@ -1,19 +1,23 @@
 """The native capture reader: pcap (all four magics) and pcapng (SHB, IDB, EPB, SPB, OPB, ISB) into
 packet tables, chunk by chunk.
 
-The file is read through a sliding window of WINDOW_BYTES (memory stays bounded by the window and
-the chunk, not by the file). For classic pcap one tight Python loop finds the record offsets (the
-records form a chain: each one's length says where the next starts) and everything else about the
-records is read with numpy; pcapng blocks are walked one by one. Each chunk's headers are then
-decoded at once by `decode.decode` from the window. A broken file never raises: reading stops at
-the first bad record, every packet before it is returned and `Capture.problem` says what and where.
+The file is read through a sliding window of WINDOW_BYTES, memory-mapped a window at a time (memory
+stays bounded by the window and the chunk, not by the file). For classic pcap one tight Python loop
+finds the record offsets (the records form a chain: each one's length says where the next starts)
+and everything else about the records is read with numpy; pcapng blocks are walked one by one.
+Each chunk's headers are then decoded at once by `decode.decode` from the window. A broken file
+never raises: reading stops at the first bad record, every packet before it is returned and
+`Capture.problem` says what and where.
 """
 
 from __future__ import annotations
 
+import mmap
+import os
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import BinaryIO
 
 import numpy as np
@@ -24,7 +28,7 @@ from .table import CaptureProblem, CaptureStats, Port, empty
 # Wireshark's maximum packet size for ordinary link types: a bigger captured length is a broken record.
 MAX_CAPLEN = 262144
 MAX_BLOCK_LEN = 16 * 1024 * 1024  # Wireshark's limit on a pcapng block
-WINDOW_BYTES = 32 * 1024 * 1024  # read size (a window grows to hold a bigger record or block)
+WINDOW_BYTES = 32 * 1024 * 1024  # mapped at a time (a window grows to hold a bigger record or block)
 NS = 10**9
 PCAP_RECORD_HEADER = 16
 
@@ -76,7 +80,7 @@ class _Interface:
         return ((high << 32) | low) * NS // self.units_per_second + self.offset_seconds * NS
 
 
-def open_capture(path: str, chunk_packets: int = 65536, window_bytes: int = WINDOW_BYTES) -> Capture:
+def open_capture(path: str, chunk_packets: int = 8192, window_bytes: int = WINDOW_BYTES) -> Capture:
     """Open a pcap or pcapng file; raises OSError only when it cannot be opened. The file stays open
     until `chunks` is exhausted or dropped."""
     file = open(path, "rb")  # noqa: SIM115 - closed by the chunk generator
@@ -97,8 +101,9 @@ def read_all(path: str) -> tuple[np.ndarray, list[Port], CaptureProblem | None, 
 class _Reader:
     """Walks the records of one file through a window, collecting one chunk of packets at a time.
 
-    `data` is the window: the bytes of the file from offset `base` on. Packets are collected as
-    window positions and flushed (decoded) before the window moves."""
+    `data` is the window, a read-only mapping of part of the file from offset `base` on (mapping a
+    window at a time keeps the pages of the file that count as the process's memory bounded).
+    Packets are collected as window positions and flushed (decoded) before the window moves."""
 
     def __init__(self, capture: Capture, file: BinaryIO, name: str, chunk_packets: int, window_bytes: int) -> None:
         self.capture = capture
@@ -106,9 +111,10 @@ class _Reader:
         self.name = name
         self.chunk_packets = max(1, chunk_packets)
         self.window_bytes = max(window_bytes, 1)
-        self.data = b""
-        self.base = 0
-        self.eof = False
+        self.size = os.fstat(file.fileno()).st_size
+        self.data: mmap.mmap | bytes = b""
+        self.base = 0  # the file offset of the window's first byte
+        self.eof = self.size == 0
         self.packets = 0  # frame numbers used so far, including flushed chunks
         self._clear()
 
@@ -122,17 +128,17 @@ class _Reader:
 
     def _window(self, pos: int, count: int) -> int:
         """Move the window so that it holds the `count` bytes at window position `pos`, when the file
-        has them (check the window's length afterwards); returns that position in the window, which
-        is 0 when the window moved. Collected packets must be flushed first."""
+        has them (check the window's length afterwards); returns that position in the moved window.
+        Collected packets must be flushed first: their positions refer to the old window."""
         if pos + count <= len(self.data) or self.eof:
             return pos
-        tail = self.data[pos:]
-        wanted = max(self.window_bytes, count - len(tail))
-        more = self.file.read(wanted)
-        self.eof = len(more) < wanted
-        self.base += pos
-        self.data = tail + more
-        return 0
+        start = self.base + pos
+        self.base = start - start % mmap.ALLOCATIONGRANULARITY
+        length = min(self.size - self.base, max(self.window_bytes, start - self.base + count))
+        # The old mapping is unmapped when its last reference (and numpy view) goes away.
+        self.data = mmap.mmap(self.file.fileno(), length, offset=self.base, access=mmap.ACCESS_READ)
+        self.eof = self.base + length >= self.size
+        return start - self.base
 
     def chunks(self) -> Iterator[np.ndarray]:
         try:
@@ -192,7 +198,7 @@ class _Reader:
         self.capture.ports.append(Port(self.name, network & 0xFFFF, snaplen))
         header = np.dtype([("seconds", order + "u4"), ("fraction", order + "u4"), ("caplen", order + "u4"),
                            ("wirelen", order + "u4")])
-        unpack = struct.Struct(order + "II").unpack_from
+        uint32_at = struct.Struct(order + "I").unpack_from
         pos = 24
         while True:
             pos = self._window(pos, PCAP_RECORD_HEADER)
@@ -204,20 +210,21 @@ class _Reader:
             # The hot loop: record positions only, while whole records are in the window.
             records: list[int] = []
             append = records.append
-            room = self.chunk_packets
             last = size - PCAP_RECORD_HEADER
             stopped = False  # at a record that is broken or runs past the window
-            while pos <= last and room:
-                fraction, caplen = unpack(data, pos + 4)
+            for _ in repeat(None, self.chunk_packets):
+                if pos > last:
+                    break
+                (caplen,) = uint32_at(data, pos + 8)
                 end = pos + PCAP_RECORD_HEADER + caplen
-                if caplen > MAX_CAPLEN or end > size:
+                if end > size or caplen > MAX_CAPLEN:
                     stopped = True
                     break
                 append(pos)
                 pos = end
-                room -= 1
             yield from self._pcap_records(records, header, fraction_ns)
             if stopped:
+                (fraction,) = uint32_at(data, pos + 4)
                 if fraction >= NS // fraction_ns:
                     raise _Broken(f"timestamp fraction {fraction} out of range", pos)
                 if caplen > MAX_CAPLEN:

@@ -11,6 +11,8 @@ import numpy as np
 
 # Frame-size histogram bin edges (wire length in bytes); the last bin is everything from 9019 up.
 SIZE_BINS = (0, 64, 128, 256, 512, 1024, 1519, 1523, 9019)
+MAX_TAGS = 4  # decode.MAX_VLAN_TAGS
+VLAN_IDS = 4096
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,9 @@ class PortSummary:
     vlan_tags: dict[int, Seen] = field(default_factory=dict)  # number of tags (0: untagged) -> packets
     vlan_ids: dict[int, Seen] = field(default_factory=dict)  # outer VLAN id -> packets
     sources: dict[int, Seen] = field(default_factory=dict)  # Ethernet source MAC (48-bit) -> packets
+    # Tallies (count, first frame) by tag count and by VLAN id while chunks are added; see finish().
+    _tags: np.ndarray = field(default_factory=lambda: np.zeros((MAX_TAGS + 1, 2), dtype=np.int64), repr=False)
+    _vlans: np.ndarray = field(default_factory=lambda: np.zeros((VLAN_IDS, 2), dtype=np.int64), repr=False)
 
     def add(self, chunk: np.ndarray, size: np.ndarray, fragment: np.ndarray) -> None:
         """Count one chunk of packet-table rows; `size` is traffic.packet_size of each row."""
@@ -50,11 +55,22 @@ class PortSummary:
         times = chunk["time_ns"]
         self.first_ns = int(times[0]) if self.packets == len(chunk) else self.first_ns
         self.last_ns = max(self.last_ns, int(times.max()))
-        _count(self.vlan_tags, chunk["vlan_count"], chunk["frame"])
+        _tally(self._tags, chunk["vlan_count"], chunk["frame"])
         tagged = chunk["vlan_count"] > 0
-        _count(self.vlan_ids, chunk["vlan_outer"][tagged], chunk["frame"][tagged])
-        ethernet = chunk["eth_src"] != 0
-        _count(self.sources, chunk["eth_src"][ethernet], chunk["frame"][ethernet])
+        if tagged.any():
+            _tally(self._vlans, chunk["vlan_outer"][tagged], chunk["frame"][tagged])
+
+    def finish(self, eth_src: np.ndarray, frames: np.ndarray) -> None:
+        """Fill the dicts once every chunk was added: the VLAN tallies, and the source MACs of all
+        the port's packets (one sort of the whole column costs less than one per chunk)."""
+        self.vlan_tags = _seen(self._tags)
+        self.vlan_ids = _seen(self._vlans)
+        ethernet = eth_src != 0
+        unique, first, number = np.unique(eth_src[ethernet], return_index=True, return_counts=True)
+        first_frames = frames[ethernet][first]
+        self.sources = {int(mac): Seen(int(count), int(frame))
+                        for mac, count, frame in zip(unique.tolist(), number.tolist(), first_frames.tolist(),
+                                                     strict=True)}
 
     def frame_size_counts(self) -> dict[str, int]:
         """The histogram with bin labels ("0-63", ..., "9019+")."""
@@ -62,11 +78,15 @@ class PortSummary:
         return dict(zip(labels, (int(c) for c in self.frame_sizes), strict=True))
 
 
-def _count(counts: dict[int, Seen], values: np.ndarray, frames: np.ndarray) -> None:
-    if not len(values):
-        return
-    unique, first, number = np.unique(values, return_index=True, return_counts=True)
-    for value, at, seen in zip(unique.tolist(), first.tolist(), number.tolist(), strict=True):
-        before = counts.get(value)
-        counts[value] = Seen(seen, int(frames[at])) if before is None else Seen(before.packets + seen,
-                                                                                 before.first_frame)
+def _tally(tally: np.ndarray, values: np.ndarray, frames: np.ndarray) -> None:
+    """Add `values` (small non-negative integers) to `tally`: column 0 counts, column 1 the first
+    frame of each value (0 while unseen)."""
+    values = values.astype(np.int64)
+    tally[:, 0] += np.bincount(values, minlength=len(tally))
+    first = np.full(len(tally), np.iinfo(np.int64).max)
+    np.minimum.at(first, values, frames.astype(np.int64))
+    tally[:, 1] = np.where((tally[:, 1] == 0) & (first < np.iinfo(np.int64).max), first, tally[:, 1])
+
+
+def _seen(tally: np.ndarray) -> dict[int, Seen]:
+    return {int(value): Seen(int(tally[value, 0]), int(tally[value, 1])) for value in np.flatnonzero(tally[:, 0])}

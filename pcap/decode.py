@@ -73,6 +73,23 @@ class _Frames:
             value &= np.uint64(0xFFFF_FFFF_FFFF)
         return value
 
+    def fields(self, pos: np.ndarray, span: int, layout: tuple[tuple[int, int], ...],
+               rows: np.ndarray) -> list[np.ndarray]:
+        """Several fields, (offset, width) each, inside the `span` bytes (2, 4 or 8) at `pos`: one
+        gather for the rows that captured the whole span, one per field for the rows that did not
+        (a header cut by the snap length keeps the fields that were captured)."""
+        whole = rows & self.has(pos, span)
+        word = self.uint(pos, span, whole)
+        partial = rows & ~whole
+        cut = bool(partial.any())
+        values = []
+        for offset, width in layout:
+            value = (word >> np.uint64(8 * (span - offset - width))) & np.uint64((1 << 8 * width) - 1)
+            if cut:
+                value |= self.uint(pos + offset, width, partial)
+            values.append(value)
+        return values
+
     def _view(self, width: int) -> np.ndarray:
         """The buffer as big-endian integers of `width` bytes starting at every byte: element i is
         the integer in bytes [i, i + width) (an overlapping view, nothing is copied)."""
@@ -94,10 +111,11 @@ def decode(buf: np.ndarray, start: np.ndarray, caplen: np.ndarray, link_type: np
 
     eth = link_type == LINKTYPE_ETHERNET
     _need(table, eth, frames.has(pos, 14))
-    table["eth_dst"] = np.where(eth, frames.uint(pos, 6, eth), 0)
-    table["eth_src"] = np.where(eth, frames.uint(pos + 6, 6, eth), 0)
+    table["eth_dst"] = frames.uint(pos, 6, eth)
+    eth_src, link_ethertype = frames.fields(pos + 6, 8, ((0, 6), (6, 2)), eth)
+    table["eth_src"] = eth_src
     ok = eth & frames.has(pos, 14)
-    ethertype[ok] = frames.uint(pos + 12, 2, eth)[ok]
+    ethertype[ok] = link_ethertype[ok]
     pos[ok] = 14
     linked |= ok
 
@@ -206,18 +224,18 @@ def _arp(table: np.ndarray, frames: _Frames, rows: np.ndarray, pos: np.ndarray) 
 def _ipv4(table: np.ndarray, frames: _Frames, rows: np.ndarray, pos: np.ndarray) -> np.ndarray:
     """IPv4 header at `pos`; moves `pos` past it and returns the rows whose L4 header follows."""
     table["ip_version"][rows & frames.has(pos, 1)] = 4
-    ihl = (frames.uint(pos, 1, rows) & np.uint64(0x0F)).astype(np.int64) * 4
+    version_ihl, ip_len, ip_id, flags = frames.fields(pos, 8, ((0, 1), (2, 2), (4, 2), (6, 2)), rows)
+    ttl, proto, src = frames.fields(pos + 8, 8, ((0, 1), (1, 1), (4, 4)), rows)
+    ihl = (version_ihl & np.uint64(0x0F)).astype(np.int64) * 4
     _need(table, rows, frames.has(pos, np.maximum(ihl, 20)))
-    _set(table, "ip_len", rows, frames.uint(pos + 2, 2, rows))
-    _set(table, "ip_id", rows, frames.uint(pos + 4, 2, rows))
-    flags = frames.uint(pos + 6, 2, rows)
+    _set(table, "ip_len", rows, ip_len)
+    _set(table, "ip_id", rows, ip_id)
     _set(table, "df", rows, flags & np.uint64(0x4000))
     _set(table, "mf", rows, flags & np.uint64(0x2000))
     _set(table, "frag_offset", rows, (flags & np.uint64(0x1FFF)) * np.uint64(8))
-    _set(table, "ttl", rows, frames.uint(pos + 8, 1, rows))
-    _set(table, "proto", rows, frames.uint(pos + 9, 1, rows))
-    for column, at in (("ip_src_lo", 12), ("ip_dst_lo", 16)):
-        addr = frames.uint(pos + at, 4, rows)
+    _set(table, "ttl", rows, ttl)
+    _set(table, "proto", rows, proto)
+    for column, at, addr in (("ip_src_lo", 12, src), ("ip_dst_lo", 16, frames.uint(pos + 16, 4, rows))):
         _set(table, column, rows & frames.has(pos + at, 4), addr | IPV4_MAPPED)
     l4 = rows & (ihl >= 20) & frames.has(pos, np.maximum(ihl, 20)) & (table["frag_offset"] == 0)
     pos[l4] += ihl[l4]
@@ -229,12 +247,11 @@ def _ipv6(table: np.ndarray, frames: _Frames, rows: np.ndarray, pos: np.ndarray)
     the rows whose L4 header follows (not a non-first fragment)."""
     table["ip_version"][rows & frames.has(pos, 1)] = 6
     _need(table, rows, frames.has(pos, 40))
-    payload = frames.uint(pos + 4, 2, rows)
+    payload, proto, hop_limit = frames.fields(pos + 4, 4, ((0, 2), (2, 1), (3, 1)), rows)
     _set(table, "ip_len", rows & frames.has(pos + 4, 2) & (payload > 0), payload + np.uint64(40))
-    _set(table, "ttl", rows, frames.uint(pos + 7, 1, rows))
+    _set(table, "ttl", rows, hop_limit)
     for column, at in (("ip_src_hi", 8), ("ip_src_lo", 16), ("ip_dst_hi", 24), ("ip_dst_lo", 32)):
         _set(table, column, rows, frames.uint(pos + at, 8, rows))
-    proto = frames.uint(pos + 6, 1, rows)
     _set(table, "proto", rows, proto)
     rows = rows & frames.has(pos, 40)
     pos[rows] += 40
@@ -266,27 +283,31 @@ def _transport(table: np.ndarray, frames: _Frames, rows: np.ndarray, pos: np.nda
     proto = table["proto"]
     tcp = rows & (proto == PROTO_TCP)
     udp = rows & (proto == PROTO_UDP)
-    tcp_header = (frames.uint(pos + 12, 1, tcp) >> np.uint64(4)).astype(np.int64) * 4
+    offset_byte, offset_flags = frames.fields(pos + 12, 2, ((0, 1), (0, 2)), tcp)
+    tcp_header = (offset_byte >> np.uint64(4)).astype(np.int64) * 4
     _need(table, tcp, frames.has(pos, np.maximum(tcp_header, 20)))
     _need(table, udp, frames.has(pos, 8))
-    _set(table, "sport", tcp | udp, frames.uint(pos, 2, tcp | udp))
-    _set(table, "dport", tcp | udp, frames.uint(pos + 2, 2, tcp | udp))
-    _set(table, "tcp_flags", tcp, frames.uint(pos + 12, 2, tcp) & np.uint64(0x0FFF))
+    sport, dport = frames.fields(pos, 4, ((0, 2), (2, 2)), tcp | udp)
+    _set(table, "sport", tcp | udp, sport)
+    _set(table, "dport", tcp | udp, dport)
+    _set(table, "tcp_flags", tcp, offset_flags & np.uint64(0x0FFF))
 
     icmp = rows & (proto == PROTO_ICMP) & (table["ip_version"] == 4)
     icmp6 = rows & (proto == PROTO_ICMPV6) & (table["ip_version"] == 6)
     either = icmp | icmp6
     _need(table, either, frames.has(pos, 8))
-    kind = frames.uint(pos, 1, either)
-    code = frames.uint(pos + 1, 1, either)
+    kind, code = frames.fields(pos, 2, ((0, 1), (1, 1)), either)
     _set(table, "icmp_type", either & frames.has(pos, 1), kind)
     _set(table, "icmp_code", either & frames.has(pos + 1, 1), code)
     echo = (icmp & np.isin(kind, ICMP_WITH_ID_SEQ)) | (icmp6 & np.isin(kind, (ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY)))
-    _set(table, "icmp_id", echo, frames.uint(pos + 4, 2, echo))
-    _set(table, "icmp_seq", echo, frames.uint(pos + 6, 2, echo))
     frag_needed = icmp & (kind == ICMP_UNREACH) & (code == ICMP_FRAG_NEEDED)
-    _set(table, "icmp_mtu", frag_needed, frames.uint(pos + 6, 2, frag_needed))
-    _set(table, "icmp_mtu", icmp6 & (kind == ICMPV6_PACKET_TOO_BIG), frames.uint(pos + 4, 4, icmp6))
+    too_big = icmp6 & (kind == ICMPV6_PACKET_TOO_BIG)
+    # The second word of the header: echo id and sequence, or the frag-needed / packet-too-big MTU.
+    ident, low16, word = frames.fields(pos + 4, 4, ((0, 2), (2, 2), (0, 4)), echo | frag_needed | too_big)
+    _set(table, "icmp_id", echo, ident)
+    _set(table, "icmp_seq", echo, low16)
+    _set(table, "icmp_mtu", frag_needed, low16)
+    _set(table, "icmp_mtu", too_big, word)
 
 
 def _set(table: np.ndarray, column: str, rows: np.ndarray, values: np.ndarray) -> None:

@@ -146,9 +146,10 @@ class PortBuilder:
 
     def add(self, chunk: np.ndarray) -> None:
         size = packet_size(chunk, self.link_type)
-        self.summary.add(chunk, size, is_fragment(chunk))
-        self.notable.append(chunk[is_notable(chunk, size, self.limit)])
-        self.traffic.append(traffic_rows(chunk, size))
+        fragment = is_fragment(chunk)
+        self.summary.add(chunk, size, fragment)
+        self.notable.append(chunk[is_notable(chunk, size, fragment, self.limit)])
+        self.traffic.append(traffic_rows(chunk, size, fragment))
 
     def tables(self) -> tuple[np.ndarray, np.ndarray]:
         """The notable and traffic rows of all chunks; completes the summary's source MACs."""

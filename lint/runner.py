@@ -100,6 +100,8 @@ def load_model(
     _choose_dom0(model)
     if capture_paths or (captures is not None and captures.ports):
         model.captures = load_captures(capture_paths, captures, model)
+        named = captures.ports.values() if captures is not None else ()
+        model.analyzed.extend(dict.fromkeys(path for path in named if path not in analyzed))
     return model
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -122,3 +123,20 @@ def test_unusable_arguments_are_usage_errors(args, message):
     assert result.exit_code == 2
     (error,) = [line for line in result.output.splitlines() if line.startswith("Error: ")]
     assert error.startswith(f"Error: {message}")
+
+
+def test_json_ports_match_the_documented_example():
+    """docs/json-output.md shows the port of vlan-collisions.pcap: the same keys and values."""
+    result = invoke("--format", "json", "--port", f"vif3.0={PCAP}/vlan-collisions.pcap")
+    (port,) = json.loads(result.output)["ports"]
+    doc = (Path(__file__).parent.parent / "docs" / "json-output.md").read_text()
+    example = json.loads(doc.split('"ports": [', 1)[1].split("\n]\n```", 1)[0])
+    assert set(port) == set(example)
+    for key in ("packets", "bytes", "frame_sizes", "fragments", "largest_ip_length", "vlan_tagged", "vlan_ids",
+                "source_macs", "first", "last", "mtu"):
+        assert port[key] == example[key], key
+
+
+def test_port_only_captures_count_as_analyzed():
+    result = invoke("--port", f"vif1.0={PCAP}/icmp-ping-2.pcap")
+    assert "in 1 file." in result.output

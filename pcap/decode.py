@@ -41,6 +41,11 @@ AF_INET, AF_INET6 = 2, 10  # Linux values (NFLOG)
 NFULA_PAYLOAD = 9
 MAX_NFLOG_TLVS = 16
 IPV4_MAPPED = np.uint64(0xFFFF_0000_0000)
+# Linux cooked header fields: link type -> (column, offset, width); a field not captured stays -1.
+_SLL_FIELDS = {
+    LINKTYPE_LINUX_SLL: (("pkttype", 0, 2),),
+    LINKTYPE_LINUX_SLL2: (("ifindex", 4, 4), ("pkttype", 10, 1)),
+}
 
 
 class _Frames:
@@ -122,6 +127,8 @@ def decode(buf: np.ndarray, start: np.ndarray, caplen: np.ndarray, link_type: np
     for kind, header, type_at in ((LINKTYPE_LINUX_SLL, 16, 14), (LINKTYPE_LINUX_SLL2, 20, 0)):
         rows = link_type == kind
         _need(table, rows, frames.has(pos, header))
+        for column, at, width in _SLL_FIELDS[kind]:
+            _set(table, column, rows & frames.has(pos + at, width), frames.uint(pos + at, width, rows))
         ok = rows & frames.has(pos, header)
         ethertype[ok] = frames.uint(pos + type_at, 2, rows)[ok]
         pos[ok] = header

@@ -1,12 +1,14 @@
 """Capture files -> CaptureSet: which port each packet was captured on and that port's MTU.
 
 A port is named by the pcapng interface's if_name, else by the file name (`vif3.0.pcap` and
-`vif3.0-20260102T030405.pcap` are both vif3.0), unless `--port NAME=FILE` names it. pcapng has no
-MTU option, so the MTU comes from `--mtu NAME=N`, else from the dom0 interface of that name in the
-host model, else DEFAULT_MTU, marked as assumed so findings can say so.
+`vif3.0-20260102T030405.pcap` are both vif3.0), unless `--port NAME=FILE` names it. A Linux cooked
+v2 interface (SLL2, what `tcpdump -i any` writes) is split by the interface index of each packet:
+that port is the dom0 interface with this ifindex in the host model, else `<name>@if<N>` (`any@if7`).
+pcapng has no MTU option, so the MTU comes from `--mtu NAME=N`, else from the dom0 interface of
+that name in the host model, else DEFAULT_MTU, marked as assumed so findings can say so.
 
-Each file is streamed chunk by chunk into one PortBuilder per interface, which keeps what
-captures.CapturedPort describes and drops the rest of the chunk.
+Each file is streamed chunk by chunk into one PortBuilder per port (interface, and SLL2 ifindex),
+which keeps what captures.CapturedPort describes and drops the rest of the chunk.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from xennet.lint.model import LintModel
 
 from .captures import BRIDGE_SLACK, DEFAULT_MTU, TRAFFIC_DTYPE, CapturedPort, CaptureSet, PortMtu
+from .decode import LINKTYPE_LINUX_SLL2
 from .fragments import is_fragment
 from .reader import PCAP_MAGICS, PCAPNG_SHB, open_capture
 from .summary import PortSummary
@@ -35,6 +39,9 @@ TSHARK_CHUNK = 65536
 
 # What a file says besides its packets, complete once its chunks are exhausted.
 FileFacts = tuple[list[Port], CaptureProblem | None, CaptureStats]
+# A port of a file: (interface index, SLL2 interface index or NO_IFINDEX).
+PortKey = tuple[int, int]
+NO_IFINDEX = -1
 
 
 def is_capture(path: str) -> bool:
@@ -113,12 +120,33 @@ class _Naming:
         self.mtus = mtus
         self.model = model
 
-    def name(self, interface: Port, index: int, count: int) -> str:
+    def name(self, interface: Port, index: int, count: int, ifindex: int = NO_IFINDEX) -> str:
+        """The port of interface `index` of `count`, or of its packets with SLL2 interface index `ifindex`."""
+        base = self._interface_name(interface, index, count)
+        if ifindex == NO_IFINDEX:
+            return base
+        return self._dom0_by_ifindex.get(ifindex) or f"{base}@if{ifindex}"
+
+    def _interface_name(self, interface: Port, index: int, count: int) -> str:
         if self.forced:
             return self.forced if count == 1 else f"{self.forced}#{index}"
         # the reader names a pcap file's only port after the file: strip it like a nameless interface
         named = interface.name and interface.name != os.path.basename(self.path)
         return interface.name if named else port_name_from_file(self.path)
+
+    @cached_property
+    def _dom0_by_ifindex(self) -> dict[int, str]:
+        """ifindex -> dom0 interface name, from the ifindex option of the host model's records
+        (`ip link`, `bridge link`); the first name in sorted order wins a duplicate index."""
+        dom0 = self.model.dom0 if self.model is not None else None
+        if dom0 is None:
+            return {}
+        names: dict[int, str] = {}
+        for name, interface in sorted(dom0.interfaces.items()):
+            fact = interface.option("ifindex")
+            if fact is not None and fact.value.isdigit():
+                names.setdefault(int(fact.value), name)
+        return names
 
     def fallback(self) -> str:
         return self.forced or port_name_from_file(self.path)
@@ -167,32 +195,55 @@ def _read_file(path: str, naming: _Naming, engine: str, report: Callable[[int], 
     except OSError as error:
         problem = CaptureProblem(f"cannot read capture: {error.strerror}", 0, 1)
         return [_empty_port(naming.fallback(), path, assumed, problem, CaptureStats())]
-    builders: dict[int, PortBuilder] = {}
+    builders: dict[PortKey, PortBuilder] = {}  # in order of first appearance
     interfaces: list[Port] = []
     for chunk in chunks:
         interfaces, _, _ = finish()
-        indexes = np.unique(chunk["port"]).tolist()
-        for index in indexes:
-            if index not in builders:
-                name = naming.name(interfaces[index], index, len(interfaces))
-                builders[index] = PortBuilder(interfaces[index].link_type, naming.mtu(name).value + BRIDGE_SLACK)
-            builders[index].add(chunk if len(indexes) == 1 else chunk[chunk["port"] == index])
+        for (index, ifindex), rows in _split_by_port(chunk, interfaces):
+            if (index, ifindex) not in builders:
+                name = naming.name(interfaces[index], index, len(interfaces), ifindex)
+                limit = naming.mtu(name).value + BRIDGE_SLACK
+                builders[index, ifindex] = PortBuilder(interfaces[index].link_type, limit)
+            builders[index, ifindex].add(rows)
         report(position())
     interfaces, problem, stats = finish()
     if not interfaces:  # broken before the first interface: the problem still needs a port
         return [_empty_port(naming.fallback(), path, assumed, problem, stats)]
-    result = []
+    result: list[CapturedPort] = []
     for index, interface in enumerate(interfaces):
-        name = naming.name(interface, index, len(interfaces))
-        builder = builders.get(index) or PortBuilder(interface.link_type, 0)
-        notable, traffic = builder.tables()
-        own_stats = CaptureStats(
-            capture_drops={index: stats.capture_drops[index]} if index in stats.capture_drops else {},
-            skipped_blocks=stats.skipped_blocks if index == 0 else 0,
-        )
-        result.append(CapturedPort(name, path, naming.mtu(name), interface.link_type, notable, traffic,
-                                   builder.summary, problem if index == 0 else None, own_stats))
+        # every interface is a port, even without packets; an SLL2 one is a port per ifindex seen
+        ifindexes = [ifindex for (of, ifindex) in builders if of == index] or [NO_IFINDEX]
+        for ifindex in ifindexes:
+            name = naming.name(interface, index, len(interfaces), ifindex)
+            builder = builders.get((index, ifindex)) or PortBuilder(interface.link_type, 0)
+            notable, traffic = builder.tables()
+            first_of_file = not result
+            own_stats = _own_stats(stats, index, ifindex == ifindexes[0], first_of_file)
+            result.append(CapturedPort(name, path, naming.mtu(name), interface.link_type, notable, traffic,
+                                       builder.summary, problem if first_of_file else None, own_stats))
     return result
+
+
+def _own_stats(stats: CaptureStats, index: int, first_of_interface: bool, first_of_file: bool) -> CaptureStats:
+    """What of the file's statistics a port carries: interface `index`'s capture drops on that
+    interface's first port, the skipped blocks on the file's first port (each counted once)."""
+    drops = stats.capture_drops.get(index) if first_of_interface else None
+    return CaptureStats(capture_drops={} if drops is None else {index: drops},
+                        skipped_blocks=stats.skipped_blocks if first_of_file else 0)
+
+
+def _split_by_port(chunk: np.ndarray, interfaces: list[Port]) -> Iterator[tuple[PortKey, np.ndarray]]:
+    """The rows of `chunk` per port: per interface, and for an SLL2 interface per ifindex in order of
+    first appearance (a row whose SLL2 header was cut before its ifindex stays on the interface's port)."""
+    indexes = np.unique(chunk["port"]).tolist()
+    for index in indexes:
+        rows = chunk if len(indexes) == 1 else chunk[chunk["port"] == index]
+        if interfaces[index].link_type != LINKTYPE_LINUX_SLL2:
+            yield (index, NO_IFINDEX), rows
+            continue
+        ifindexes, first = np.unique(rows["ifindex"], return_index=True)
+        for ifindex in ifindexes[np.argsort(first)].tolist():
+            yield (index, ifindex), rows if len(ifindexes) == 1 else rows[rows["ifindex"] == ifindex]
 
 
 def _empty_port(name: str, path: str, mtu: PortMtu, problem: CaptureProblem | None,

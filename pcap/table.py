@@ -4,6 +4,9 @@ packets, one row per captured frame, no per-packet Python objects.
 Conventions (both engines must follow them exactly; the oracle test compares field by field):
 - `frame` is the 1-based packet number in the file (as Wireshark numbers it); `port` indexes
   `PacketTable.ports` (pcapng interface id, else 0).
+- Linux cooked captures: `ifindex` is the interface index of SLL2 (276), `pkttype` the packet type
+  of SLL (113) and SLL2 (0 to us, 1 broadcast, 2 multicast, 3 to another host, 4 outgoing); both
+  -1 when absent (other link types, or not captured).
 - `time_ns` is the absolute timestamp in nanoseconds since the epoch (pcapng if_tsresol/if_tsoffset applied).
 - MACs are 48-bit integers (0 when the frame has no Ethernet header). VLAN ids: `vlan_count` tags
   (0x8100, 0x88a8, 0x9100), `vlan_outer`/`vlan_inner` ids, -1 when absent; `ethertype` is the
@@ -30,6 +33,8 @@ import numpy as np
 PACKET_DTYPE = np.dtype([
     ("frame", np.uint64),
     ("port", np.uint16),
+    ("ifindex", np.int32),
+    ("pkttype", np.int16),
     ("time_ns", np.int64),
     ("caplen", np.uint32),
     ("wirelen", np.uint32),
@@ -69,9 +74,10 @@ PACKET_DTYPE = np.dtype([
 
 
 def empty(count: int) -> np.ndarray:
-    """A table of `count` rows with every "absent" marker set (-1 for VLAN ids and ICMP type/code)."""
+    """A table of `count` rows with every "absent" marker set (-1 for the SLL interface index and packet
+    type, VLAN ids and ICMP type/code)."""
     table = np.zeros(count, dtype=PACKET_DTYPE)
-    for name in ("vlan_outer", "vlan_inner", "icmp_type", "icmp_code"):
+    for name in ("ifindex", "pkttype", "vlan_outer", "vlan_inner", "icmp_type", "icmp_code"):
         table[name] = -1
     return table
 

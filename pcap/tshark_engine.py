@@ -251,6 +251,9 @@ def _decode_link(layer: BaseLayer, values: dict[str, int | bool]) -> bool:
             mac = _mac(layer, field)
             if mac is not None:
                 values[key] = mac
+    if name == "sll":
+        _put(values, "ifindex", layer, "sll.ifindex")
+        _put(values, "pkttype", layer, "sll.pkttype")
     if name in _LINKS:
         _put(values, "ethertype", layer, _LINKS[name])
         return True

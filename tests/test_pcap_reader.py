@@ -514,3 +514,14 @@ def test_position_reaches_the_end_of_the_file():
     chunks, capture = _read_streamed(path, 50, 1 << 20)
     assert len(chunks) == 4
     assert capture.position == path.stat().st_size
+
+
+def test_linux_cooked_ifindex_and_pkttype():
+    sll2 = read("sll2-b.pcap")[0]
+    assert sll2["ifindex"].tolist() == [2] * 5
+    assert sll2["pkttype"].tolist() == [4, 0, 4, 4, 0]  # outgoing, to us
+    sll = read("sll-nanosecond-tcp-handshake.pcap")[0]
+    assert sll["ifindex"].tolist() == [-1] * 3  # SLL v1 has no interface index
+    assert sll["pkttype"].tolist() == [4, 0, 4]
+    ethernet = read("single-tcp-syn.pcap")[0]
+    assert ethernet["ifindex"].tolist() == [-1] and ethernet["pkttype"].tolist() == [-1]

@@ -10,6 +10,7 @@ from .captures import CapturedPort
 from .fragments import address
 
 MAX_EXAMPLES = 5  # evidence lines per finding; messages give the full counts
+MAX_GROUPS = 10  # findings per rule about flows or addresses; more are summed up in one more finding
 
 
 def when(time_ns: int) -> str:

@@ -12,7 +12,9 @@ capture rules (P) and correlation rules (C) see the configs and host model of th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -21,6 +23,7 @@ from xennet.findings import Location
 from .summary import PortSummary
 from .table import CaptureProblem, CaptureStats
 
+T = TypeVar("T")
 DEFAULT_MTU = 1500
 # Linux bridges and veths accept an IP packet of MTU + 4 bytes (room for a VLAN tag): this is why
 # "ping -s 1476 works, -s 1477 fails" on a 1500 MTU path through a bridge.
@@ -74,6 +77,14 @@ class CapturedPort:
 class CaptureSet:
     ports: list[CapturedPort] = field(default_factory=list)
     engine: str = "native"
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def port(self, name: str) -> CapturedPort | None:
         return next((p for p in self.ports if p.name == name), None)
+
+    def derived(self, name: str, compute: Callable[[], T]) -> T:
+        """Facts that several rules derive from the same captures (the oversize classes, the
+        fragment trains), computed by the first rule that asks and kept for the others."""
+        if name not in self._derived:
+            self._derived[name] = compute()
+        return self._derived[name]

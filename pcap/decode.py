@@ -66,16 +66,17 @@ class _Frames:
         given), 0 where not captured or not asked for. One gather from `_view`; a 6-byte field (a
         MAC) is the low 48 bits of the 8 bytes ending with it, which a captured frame always has in
         the buffer (a record or block header is in front of it)."""
-        ok = self.has(pos, width)
-        if rows is not None:
-            ok &= rows
-        at = self.start + pos
+        if rows is None:
+            index = np.flatnonzero(self.has(pos, width))
+        else:
+            index = np.flatnonzero(rows)
+            index = index[pos[index] + width <= self.caplen[index]]
+        at = self.start[index] + pos[index]
+        value = np.zeros(len(pos), dtype=np.uint64)
         if width == 6:
-            at -= 2
-        value = np.zeros(len(ok), dtype=np.uint64)
-        value[ok] = self._view(8 if width == 6 else width)[at[ok]]
-        if width == 6:
-            value &= np.uint64(0xFFFF_FFFF_FFFF)
+            value[index] = self._view(8)[at - 2] & np.uint64(0xFFFF_FFFF_FFFF)
+        else:
+            value[index] = self._view(width)[at]
         return value
 
     def fields(self, pos: np.ndarray, span: int, layout: tuple[tuple[int, int], ...],
@@ -114,6 +115,7 @@ def decode(buf: np.ndarray, start: np.ndarray, caplen: np.ndarray, link_type: np
     version = np.zeros(len(start), dtype=np.uint64)  # IP version the link layer announces
     linked = np.zeros(len(start), dtype=bool)  # rows whose link header carries an ethertype
 
+    kinds = set(np.unique(link_type).tolist())  # one per file: skip the layers of the others
     eth = link_type == LINKTYPE_ETHERNET
     _need(table, eth, frames.has(pos, 14))
     table["eth_dst"] = frames.uint(pos, 6, eth)
@@ -125,6 +127,8 @@ def decode(buf: np.ndarray, start: np.ndarray, caplen: np.ndarray, link_type: np
     linked |= ok
 
     for kind, header, type_at in ((LINKTYPE_LINUX_SLL, 16, 14), (LINKTYPE_LINUX_SLL2, 20, 0)):
+        if kind not in kinds:
+            continue
         rows = link_type == kind
         _need(table, rows, frames.has(pos, header))
         for column, at, width in _SLL_FIELDS[kind]:
@@ -134,12 +138,13 @@ def decode(buf: np.ndarray, start: np.ndarray, caplen: np.ndarray, link_type: np
         pos[ok] = header
         linked |= ok
 
-    raw = np.isin(link_type, LINKTYPE_RAW)
-    version[raw] = frames.uint(pos, 1, raw)[raw] >> np.uint64(4)
-    version[link_type == LINKTYPE_IPV4] = 4
-    version[link_type == LINKTYPE_IPV6] = 6
-    _null(table, frames, link_type == LINKTYPE_NULL, pos, version)
-    _nflog(table, frames, link_type == LINKTYPE_NFLOG, pos, version)
+    if kinds & {*LINKTYPE_RAW, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_NULL, LINKTYPE_NFLOG}:
+        raw = np.isin(link_type, LINKTYPE_RAW)
+        version[raw] = frames.uint(pos, 1, raw)[raw] >> np.uint64(4)
+        version[link_type == LINKTYPE_IPV4] = 4
+        version[link_type == LINKTYPE_IPV6] = 6
+        _null(table, frames, link_type == LINKTYPE_NULL, pos, version)
+        _nflog(table, frames, link_type == LINKTYPE_NFLOG, pos, version)
 
     _vlan_tags(table, frames, linked, pos, ethertype)
     ethertype[linked & (ethertype <= IEEE_802_3_MAX_LEN)] = 0
@@ -147,7 +152,9 @@ def decode(buf: np.ndarray, start: np.ndarray, caplen: np.ndarray, link_type: np
     version[linked & (ethertype == ETHERTYPE_IPV4)] = 4
     version[linked & (ethertype == ETHERTYPE_IPV6)] = 6
 
-    _arp(table, frames, linked & (ethertype == ETHERTYPE_ARP), pos)
+    arp = linked & (ethertype == ETHERTYPE_ARP)
+    if arp.any():
+        _arp(table, frames, arp, pos)
     l4 = _ipv4(table, frames, version == 4, pos)
     l4 |= _ipv6(table, frames, version == 6, pos)
     _transport(table, frames, l4, pos)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .sightings import key_ids
+
 KEY_FIELDS = ("ip_src_hi", "ip_src_lo", "ip_dst_hi", "ip_dst_lo", "ip_id", "proto")
 # The smallest header in front of fragment data: IPv4 header, IPv6 header + fragment header. Taking
 # the smallest overestimates each fragment's data, so a gap found with it is certainly a gap.
@@ -77,8 +79,7 @@ def incomplete_trains(table: np.ndarray, examples: int = 5) -> TrainReport:
     rows = table[is_fragment(table)]
     if not len(rows):
         return TrainReport(0, 0, 0, [])
-    _, group = np.unique(keys(rows), axis=0, return_inverse=True)
-    group = group.ravel()
+    group = key_ids(keys(rows))
     order = np.lexsort((rows["frag_offset"], group))
     rows, group = rows[order], group[order]
     offset = rows["frag_offset"].astype(np.int64)

@@ -13,6 +13,7 @@ from xennet.lint.model import LintModel
 
 from .captures import BRIDGE_SLACK, CapturedPort, CaptureSet
 from .fragments import is_fragment, keys
+from .sightings import rows_in
 from .traffic import packet_size
 
 TCP = 6
@@ -44,7 +45,11 @@ class Oversize:
 
 
 def classify(captures: CaptureSet, model: LintModel | None) -> list[Oversize]:
-    """One Oversize per port that has an oversize row."""
+    """One Oversize per port that has an oversize row (computed once per run)."""
+    return captures.derived("oversize", lambda: _classify(captures, model))
+
+
+def _classify(captures: CaptureSet, model: LintModel | None) -> list[Oversize]:
     fragment_keys = [keys(p.notable[is_fragment(p.notable)]) for p in captures.ports]
     found = []
     for index, port in enumerate(captures.ports):
@@ -62,18 +67,9 @@ def classify(captures: CaptureSet, model: LintModel | None) -> list[Oversize]:
         bridge = rest & is_bridge(port, model)
         others = [k for i, k in enumerate(fragment_keys) if i != index and len(k)]
         elsewhere = np.concatenate(others) if others else np.zeros((0, 6), dtype=np.uint64)
-        reassembled = rest & ~bridge & whole & _key_in(keys(table), elsewhere)
+        reassembled = rest & ~bridge & whole & rows_in(keys(table), elsewhere)
         found.append(Oversize(port, size, offload, bridge, reassembled, rest & ~bridge & ~reassembled))
     return found
-
-
-def _key_in(row_keys: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """Per row of `row_keys`, whether the same six-value key is a row of `other`."""
-    if not len(other) or not len(row_keys):
-        return np.zeros(len(row_keys), dtype=bool)
-    _, inverse = np.unique(np.concatenate([row_keys, other]), axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    return np.isin(inverse[: len(row_keys)], inverse[len(row_keys):])
 
 
 def fragment_frames(
@@ -86,7 +82,7 @@ def fragment_frames(
         if port is skip:
             continue
         fragments = port.notable[is_fragment(port.notable)]
-        match = fragments[_key_in(keys(fragments), wanted)]
+        match = fragments[rows_in(keys(fragments), wanted)]
         if len(match):
             found.append((port, match))
     return found

@@ -64,7 +64,7 @@ class Refragmented:
 def refragmented(captures: CaptureSet, window_ns: int = WINDOW_NS) -> list[Refragmented]:
     """One entry per ordered pair of ports with refragmented datagrams; a datagram seen at the same
     time on both ports counts for the pair in capture-set order."""
-    per_port = [trains(port) for port in captures.ports]
+    per_port = captures.derived("trains", lambda: [trains(port) for port in captures.ports])
     found = []
     for a, b in permutations(range(len(per_port)), 2):
         first, then = per_port[a], per_port[b]
@@ -93,7 +93,7 @@ def fragmented_on_the_way(captures: CaptureSet, window_ns: int = WINDOW_NS) -> l
     """One entry per (whole port, fragmenting port) pair with such datagrams. The whole datagram must
     be seen before (or with) the first fragment and fit its own port: one above its port's limit, or
     after the fragments, was reassembled from them (rule P102)."""
-    per_port = [trains(port) for port in captures.ports]
+    per_port = captures.derived("trains", lambda: [trains(port) for port in captures.ports])
     found = []
     for a, b in permutations(range(len(per_port)), 2):
         whole, fragmented = captures.ports[a], per_port[b]

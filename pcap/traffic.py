@@ -80,6 +80,14 @@ def datagram_key(table: np.ndarray) -> np.ndarray:
     return np.where(table["ip_version"] > 0, value | np.uint64(1), np.uint64(0))
 
 
+def hash_rows(keys: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each row of the 2-D integer array `keys`."""
+    value = np.full(len(keys), np.uint64(3))
+    for column in keys.T:
+        value = _mix(value, column.astype(np.uint64))
+    return value
+
+
 def _words(table: np.ndarray, layout: tuple[tuple[tuple[str, int], ...], ...]) -> Iterator[np.ndarray]:
     for word in layout:
         value = np.zeros(len(table), dtype=np.uint64)

@@ -180,9 +180,12 @@ class PortBuilder:
         self.traffic.append(traffic_rows(chunk, size, fragment))
 
     def tables(self) -> tuple[np.ndarray, np.ndarray]:
-        """The notable and traffic rows of all chunks; completes the summary's source MACs."""
-        notable = np.concatenate(self.notable) if self.notable else empty(0)
+        """The notable and traffic rows of all chunks; completes the summary's source MACs. Each
+        list of chunks is dropped as soon as it is joined: memory peaks at one table held twice."""
         traffic = np.concatenate(self.traffic) if self.traffic else np.zeros(0, dtype=TRAFFIC_DTYPE)
+        self.traffic = []
+        notable = np.concatenate(self.notable) if self.notable else empty(0)
+        self.notable = []
         self.summary.finish(traffic["eth_src"], traffic["frame"])
         return notable, traffic
 

@@ -196,8 +196,6 @@ class _Reader:
             raise _Broken("pcap file header cut short", 0)
         snaplen, network = struct.unpack_from(order + "II", self.data, 16)
         self.capture.ports.append(Port(self.name, network & 0xFFFF, snaplen))
-        header = np.dtype([("seconds", order + "u4"), ("fraction", order + "u4"), ("caplen", order + "u4"),
-                           ("wirelen", order + "u4")])
         uint32_at = struct.Struct(order + "I").unpack_from
         pos = 24
         while True:
@@ -222,7 +220,7 @@ class _Reader:
                     break
                 append(pos)
                 pos = end
-            yield from self._pcap_records(records, header, fraction_ns)
+            yield from self._pcap_records(records, order, fraction_ns)
             if stopped:
                 (fraction,) = uint32_at(data, pos + 4)
                 if fraction >= NS // fraction_ns:
@@ -234,27 +232,27 @@ class _Reader:
                     held = len(self.data) - pos - PCAP_RECORD_HEADER
                     raise _Broken(f"record cut short ({caplen} bytes captured, {held} in file)", pos)
 
-    def _pcap_records(self, records: list[int], header: np.dtype, fraction_ns: int) -> Iterator[np.ndarray]:
+    def _pcap_records(self, records: list[int], order: str, fraction_ns: int) -> Iterator[np.ndarray]:
         """The table of the pcap records at window positions `records` (whole records, in order)."""
         if not records:
             return
         at = np.array(records, dtype=np.int64)
-        raw = np.frombuffer(self.data, dtype=np.uint8)[at[:, None] + np.arange(PCAP_RECORD_HEADER)]
-        fields = raw.view(header).ravel()
-        bad = np.flatnonzero(fields["fraction"] >= NS // fraction_ns)
+        buf = np.frombuffer(self.data, dtype=np.uint8)
+        # The record header's four 32-bit fields, each gathered through a view of the window as
+        # 32-bit integers starting at every byte.
+        words = np.ndarray((len(buf) - 3,), dtype=order + "u4", buffer=buf, strides=(1,))
+        seconds, fraction, caplen, wirelen = (words[at + 4 * k].astype(np.int64) for k in range(4))
+        bad = np.flatnonzero(fraction >= NS // fraction_ns)
         good = int(bad[0]) if len(bad) else len(records)
         if good:
-            table = self._decode(at[:good] + PCAP_RECORD_HEADER, fields["caplen"][:good].astype(np.int64),
-                                 np.zeros(good, dtype=np.uint16))
+            table = self._decode(at[:good] + PCAP_RECORD_HEADER, caplen[:good], np.zeros(good, dtype=np.uint16))
             table["frame"] = np.arange(self.packets + 1, self.packets + good + 1)
-            table["time_ns"] = (fields["seconds"][:good].astype(np.int64) * NS
-                                + fields["fraction"][:good].astype(np.int64) * fraction_ns)
-            table["wirelen"] = fields["wirelen"][:good]
+            table["time_ns"] = seconds[:good] * NS + fraction[:good] * fraction_ns
+            table["wirelen"] = wirelen[:good]
             self.packets += good
             yield table
         if len(bad):
-            raise _Broken(f"timestamp fraction {int(fields['fraction'][good])} out of range",
-                          records[good])
+            raise _Broken(f"timestamp fraction {int(fraction[good])} out of range", records[good])
 
     def _pcapng(self) -> Iterator[np.ndarray]:
         offset = 0

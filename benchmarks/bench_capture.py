@@ -31,7 +31,7 @@ import numpy as np
 
 SEED = 20240607
 PYSHARK_SLICE = 20_000
-NATIVE_RUNS = 3
+NATIVE_RUNS = 5
 PYSHARK_JSON_FIELDS = (("frame_info", "len"), ("ip", "src"), ("ip", "dst"), ("ip", "len"), ("ip", "id"))
 BATCH = 10_000
 PCAP_HEADER = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1)

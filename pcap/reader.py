@@ -80,7 +80,7 @@ class _Interface:
         return ((high << 32) | low) * NS // self.units_per_second + self.offset_seconds * NS
 
 
-def open_capture(path: str, chunk_packets: int = 8192, window_bytes: int = WINDOW_BYTES) -> Capture:
+def open_capture(path: str, chunk_packets: int = 16384, window_bytes: int = WINDOW_BYTES) -> Capture:
     """Open a pcap or pcapng file; raises OSError only when it cannot be opened. The file stays open
     until `chunks` is exhausted or dropped."""
     file = open(path, "rb")  # noqa: SIM115 - closed by the chunk generator

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,32 @@ def test_json_ports_match_the_documented_example():
 def test_port_only_captures_count_as_analyzed():
     result = invoke("--port", f"vif1.0={PCAP}/icmp-ping-2.pcap")
     assert "in 1 file." in result.output
+
+
+README_EXAMPLE = ("--mtu", "gso-ipv4-7306B-tcp=1500", f"{PCAP}/pmtud-icmp-frag-needed-smtp.pcap",
+                  f"{PCAP}/ipv4-frag-tcp-df-incomplete.pcap", f"{PCAP}/gso-ipv4-7306B-tcp.pcap")
+
+
+def test_golden_text_output_with_evidence_and_the_readme_shows_it():
+    result = invoke(*README_EXAMPLE)
+    assert result.exit_code == 0
+    golden = (Path(__file__).parent / "golden" / "pcap.txt").read_text()
+    assert result.output == golden
+    assert "    evidence: gso-ipv4-7306B-tcp frame 1 at 2025-10-03T16:26:52.155133Z: 10.25.132.11" in golden
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert f"$ xennet pcap {' '.join(README_EXAMPLE)}\n{golden}```" in readme
+
+
+@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark not installed (apt-get install tshark)")
+def test_tshark_engine_gives_the_same_findings_and_ports():
+    native = invoke("--format", "json", *README_EXAMPLE)
+    tshark = invoke("--format", "json", "--engine", "tshark", *README_EXAMPLE)
+    assert tshark.exit_code == native.exit_code == 0
+    assert json.loads(tshark.output) == json.loads(native.output)
+
+
+def test_tshark_engine_without_tshark_is_a_usage_error(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    result = invoke("--engine", "tshark", f"{PCAP}/icmp-ping-2.pcap")
+    assert result.exit_code == 2
+    assert "--engine tshark: tshark is not installed (apt-get install tshark)" in result.output

@@ -31,6 +31,7 @@ def format_finding(finding: Finding, color: bool) -> str:
     head = f"{where}: {severity} {finding.rule_id} [{finding.slug}] {safe(finding.message)}"
     lines = [head]
     lines.extend(f"    related: {safe(str(loc))}" for loc in finding.related)
+    lines.extend(f"    evidence: {safe(line)}" for line in finding.evidence)
     if finding.fix:
         fix = safe(finding.fix)
         lines.append(f"    fix: {click.style(fix, fg='green') if color else fix}")

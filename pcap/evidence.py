@@ -31,6 +31,12 @@ def packet_line(port: CapturedPort, row: np.void, size: int | None = None) -> st
             f"{fragment}")
 
 
+def size_range(sizes: np.ndarray, joiner: str = "-") -> str:
+    """`1000-1480`, or `1500` when all sizes are equal."""
+    low, high = int(sizes.min()), int(sizes.max())
+    return str(low) if low == high else f"{low}{joiner}{high}"
+
+
 def frames(rows: np.ndarray) -> str:
     numbers = [str(int(n)) for n in np.sort(rows["frame"])[:20]]
     return ", ".join(numbers) + (f" and {len(rows) - 20} more" if len(rows) > 20 else "")

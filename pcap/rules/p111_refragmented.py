@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import numpy as np
-
 from xennet.findings import Severity
 from xennet.registry import Problem
 
 from ..craft import fragments, latin1, pcap_bytes
-from ..evidence import MAX_EXAMPLES
+from ..evidence import MAX_EXAMPLES, size_range
 from ..fragments import describe_key
 from ..refragment import Refragmented, Trains, refragmented
 
@@ -42,20 +40,16 @@ def check(model) -> Iterator[Problem]:
         return
     for found in refragmented(model.captures):
         first, then = found.first, found.then
+        before = size_range(first.step[found.first_index], "- to ")
+        after = size_range(then.step[found.then_index], "- to ")
         yield Problem(
             f"{first.port.name} -> {then.port.name}: {len(found.first_index)} datagram(s) fragmented into"
-            f" {_sizes(first.step[found.first_index])}-byte fragments on {first.port.name} arrive as"
-            f" {_sizes(then.step[found.then_index])}-byte fragments on {then.port.name}: something between the"
-            " ports (dom0 conntrack defragmenting and refragmenting) rebuilt them",
+            f" {before}-byte fragments on {first.port.name} arrive as {after}-byte fragments on {then.port.name}:"
+            " something between the ports (dom0 conntrack defragmenting and refragmenting) rebuilt them",
             then.port.location,
             related=(first.port.location,),
             evidence=_evidence(found),
         )
-
-
-def _sizes(steps: np.ndarray) -> str:
-    low, high = int(steps.min()), int(steps.max())
-    return str(low) if low == high else f"{low}- to {high}"
 
 
 def _evidence(found: Refragmented) -> tuple[str, ...]:

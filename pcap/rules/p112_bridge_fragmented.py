@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import numpy as np
-
 from xennet.findings import Severity
 from xennet.registry import Problem
 
 from ..craft import fragments, ipv4_frame, latin1, pcap_bytes
-from ..evidence import MAX_EXAMPLES
+from ..evidence import MAX_EXAMPLES, size_range
 from ..fragments import describe_key
 from ..oversize import mtu_text
 from ..refragment import FragmentedOnTheWay, fragmented_on_the_way
@@ -46,18 +44,13 @@ def check(model) -> Iterator[Problem]:
         port = trains.port
         yield Problem(
             f"{port.name}: {len(found.index)} datagram(s) seen whole on {whole.name} (IP length"
-            f" {_sizes(whole.traffic['size'][found.whole_rows])}) arrive here as fragments of up to"
+            f" {size_range(whole.traffic['size'][found.whole_rows])}) arrive here as fragments of up to"
             f" {int(trains.largest[found.index].max())} bytes: dom0 fragmented them on the way (an IP hop or"
             f" netfilter refragmentation); {port.name}: {mtu_text(port)}",
             port.location,
             related=(whole.location,),
             evidence=_evidence(found),
         )
-
-
-def _sizes(sizes: np.ndarray) -> str:
-    low, high = int(sizes.min()), int(sizes.max())
-    return str(low) if low == high else f"{low}-{high}"
 
 
 def _evidence(found: FragmentedOnTheWay) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from xennet.registry import Problem
 
 from ..craft import GUEST_A, GUEST_B, ipv4_frame, latin1, pcap_bytes
 from ..crossport import Delivery, deliveries
-from ..evidence import MAX_EXAMPLES, when
+from ..evidence import MAX_EXAMPLES, size_range, when
 from ..oversize import mtu_text
 
 ID = "P120"
@@ -66,16 +66,11 @@ def _sizes(delivery: Delivery) -> str:
     unit = "IP length" if (rows["datagram"] != 0).all() else "size"
     lost_sizes, delivered_sizes = rows["size"][lost], rows["size"][~lost]
     if not len(delivered_sizes):
-        return f"none was delivered ({unit} {_range(lost_sizes)})"
+        return f"none was delivered ({unit} {size_range(lost_sizes)})"
     if lost_sizes.min() > delivered_sizes.max():
         return (f"every frame with {unit} >= {int(lost_sizes.min())} was lost, all <= {int(delivered_sizes.max())}"
                 f" were delivered ({delivery.egress.name}: {mtu_text(delivery.egress)})")
-    return f"lost frames have {unit} {_range(lost_sizes)}, delivered ones {_range(delivered_sizes)}"
-
-
-def _range(sizes: np.ndarray) -> str:
-    low, high = int(sizes.min()), int(sizes.max())
-    return str(low) if low == high else f"{low}-{high}"
+    return f"lost frames have {unit} {size_range(lost_sizes)}, delivered ones {size_range(delivered_sizes)}"
 
 
 def _evidence(delivery: Delivery) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ from xennet.findings import Severity
 from xennet.registry import Problem
 
 from ..craft import ICMP_ECHO_REPLY, icmp_frame, latin1, pcap_bytes
-from ..evidence import MAX_EXAMPLES, MAX_GROUPS, when
+from ..evidence import MAX_EXAMPLES, MAX_GROUPS, size_range, when
 from ..icmp import EchoFlow, echo_requests
 
 ID = "P140"
@@ -36,15 +36,10 @@ GOOD = {"vif1.0.pcap": latin1(pcap_bytes([_PINGS[0], _PONGS[0], _PINGS[1], _PONG
 def _threshold(answered: np.ndarray, unanswered: np.ndarray) -> str:
     """Where replies stop, from the IP lengths of answered and unanswered requests."""
     if not len(answered):
-        return f"none answered, IP length {_range(unanswered)}"
+        return f"none answered, IP length {size_range(unanswered)}"
     if answered.max() < unanswered.min():
         return f"answered up to IP length {answered.max()}, none from {unanswered.min()} up"
-    return f"answered IP length {_range(answered)}, unanswered IP length {_range(unanswered)}"
-
-
-def _range(sizes: np.ndarray) -> str:
-    low, high = int(sizes.min()), int(sizes.max())
-    return str(low) if low == high else f"{low}-{high}"
+    return f"answered IP length {size_range(answered)}, unanswered IP length {size_range(unanswered)}"
 
 
 def _message(flow: EchoFlow, ports: list[str]) -> str:

@@ -291,7 +291,7 @@ def render(results: list[Result], packets: int, file_bytes: int, info: dict[str,
         "Each engine runs in a child process of its own; peak RSS is that process's `ru_maxrss` (os.wait4), "
         "plus its own children's (the tshark that pyshark drives). The native and pyshark times exclude "
         "Python start-up and imports; tshark's is the wall time of the whole command. The native reader "
-        "memory-maps a 32 MB window of the file at a time, so its RSS includes at most that much of the "
+        "memory-maps an 8 MB window of the file at a time, so its RSS includes little of the "
         "file's page cache; what it keeps per packet is 53 bytes (plus whole rows for fragments, ICMP, "
         "ARP and oversize packets).",
         "",

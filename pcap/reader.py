@@ -28,7 +28,7 @@ from .table import CaptureProblem, CaptureStats, Port, empty
 # Wireshark's maximum packet size for ordinary link types: a bigger captured length is a broken record.
 MAX_CAPLEN = 262144
 MAX_BLOCK_LEN = 16 * 1024 * 1024  # Wireshark's limit on a pcapng block
-WINDOW_BYTES = 32 * 1024 * 1024  # mapped at a time (a window grows to hold a bigger record or block)
+WINDOW_BYTES = 8 * 1024 * 1024  # mapped at a time (a window grows to hold a bigger record or block)
 NS = 10**9
 PCAP_RECORD_HEADER = 16
 

@@ -172,7 +172,15 @@ def child(engine: str, path: str) -> None:
     packets, label = ENGINES[engine](path)
     seconds = time.perf_counter() - start
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(json.dumps({"packets": packets, "seconds": seconds, "children_rss_kb": children, "label": label}))
+    print(json.dumps({"packets": packets, "seconds": seconds, "children_rss_kb": children,
+                      "own_rss_kb": _peak_rss_kb(), "label": label}))
+
+
+def _peak_rss_kb() -> int:
+    """This process's own peak RSS (VmHWM). Not ru_maxrss: after a vfork (subprocess uses one) and
+    exec, ru_maxrss starts from the parent's peak."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
 
 
 # Parent side.
@@ -220,9 +228,9 @@ def settle(path: Path) -> None:
 
 
 def run_python_engine(engine: str, path: Path) -> Result:
-    output, _, rss = _wait([sys.executable, __file__, "--child", engine, str(path)], subprocess.PIPE)
+    output, _, _ = _wait([sys.executable, __file__, "--child", engine, str(path)], subprocess.PIPE)
     report = json.loads(output)
-    rss += report["children_rss_kb"] / 1024  # tshark under pyshark
+    rss = (report["own_rss_kb"] + report["children_rss_kb"]) / 1024  # + tshark under pyshark
     return Result(engine, report["label"], report["packets"], report["seconds"], path.stat().st_size, rss)
 
 
@@ -288,8 +296,9 @@ def render(results: list[Result], packets: int, file_bytes: int, info: dict[str,
         f"generated in {generate_seconds:.1f} s.",
         "",
         "The file is synced and read once before the engines run (all of them read it from the page cache). "
-        "Each engine runs in a child process of its own; peak RSS is that process's `ru_maxrss` (os.wait4), "
-        "plus its own children's (the tshark that pyshark drives). The native and pyshark times exclude "
+        "Each engine runs in a child process of its own; peak RSS is that process's own peak (VmHWM for the "
+        "Python engines, `ru_maxrss` from os.wait4 for tshark), plus its own children's (the tshark that "
+        "pyshark drives). The native and pyshark times exclude "
         "Python start-up and imports; tshark's is the wall time of the whole command. The native reader "
         "memory-maps an 8 MB window of the file at a time, so its RSS includes little of the "
         "file's page cache; what it keeps per packet is 53 bytes (plus whole rows for fragments, ICMP, "
@@ -337,9 +346,13 @@ def main() -> None:
     parser.add_argument("--packets", type=int, default=1_000_000, help="packets in the generated capture")
     parser.add_argument("--output", default="BENCHMARKS.md", help="where to write the report")
     parser.add_argument("--child", nargs=2, metavar=("ENGINE", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--generate", nargs=2, metavar=("PATH", "PACKETS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
+        return
+    if args.generate:
+        generate(Path(args.generate[0]), int(args.generate[1]))
         return
     if shutil.which("tshark") is None:
         parser.error("tshark is needed (apt-get install tshark)")
@@ -347,7 +360,9 @@ def main() -> None:
         scratch = Path(scratch_name)
         capture, sample = scratch / "bench.pcap", scratch / "slice.pcap"
         start = time.perf_counter()
-        generate(capture, args.packets)
+        # In a child: the generator's peak memory must not be the parent's, which every engine
+        # started from it would inherit in its ru_maxrss (vfork + exec).
+        subprocess.run([sys.executable, __file__, "--generate", str(capture), str(args.packets)], check=True)
         generate_seconds = time.perf_counter() - start
         size = capture.stat().st_size
         print(f"generated {args.packets:,} packets ({size / 1e6:,.0f} MB) in {generate_seconds:.1f} s", file=sys.stderr)

@@ -25,7 +25,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-bench: $(STAMP)
+bench: $(STAMP) system-deps
 	$(VENV)/bin/python benchmarks/bench_capture.py --output BENCHMARKS.md
 
 test: $(STAMP) system-deps lint

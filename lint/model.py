@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from xennet.findings import Location
+from xennet.findings import Finding, Location
 
 from .facts import Atom, ConfigFile, ConfigFormat, ParseProblem, SExpr, Value, ValueKind
 from .settings import effective_settings
@@ -64,10 +64,13 @@ class LintModel:
     input_problems: list[ParseProblem] = field(default_factory=list)  # files that could not be read
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why) not analyzed
     analyzed: list[str] = field(default_factory=list)  # every file that was read and parsed, in order
+    # every input (folder file, archive member, capture) and what it was recognized as, in order
+    inventory: list[tuple[str, str]] = field(default_factory=list)
     hosts: list[Host] = field(default_factory=list)  # one per input tree (lint/runner.py)
     dom0: Host | None = None
     guest_links: list[GuestLink] = field(default_factory=list)
     captures: CaptureSet | None = None  # set by `xennet pcap`; capture rules (P) read it
+    findings: list[Finding] = field(default_factory=list)  # of every other rule, for root causes (C)
 
     def all_vifs(self) -> list[tuple[Domain, VifSpec]]:
         return [(domain, vif) for domain in self.domains for vif in domain.vifs]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -54,7 +55,11 @@ class Location:
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem: which rule, how bad, what and where, plus the other places involved."""
+    """One problem: which rule, how bad, what and where, plus the other places involved.
+
+    `subject` names what the finding is about (a bridge, a port, a domain) for correlation; a
+    root-cause finding (family C) carries in `explains` the findings it explains, which are then
+    reported under it instead of on their own."""
 
     rule_id: str
     slug: str
@@ -64,6 +69,12 @@ class Finding:
     related: tuple[Location, ...] = ()
     evidence: tuple[str, ...] = ()
     fix: str = ""
+    subject: str = ""
+    explains: tuple[Finding, ...] = ()
+
+    def flattened(self) -> tuple[Finding, ...]:
+        """This finding and, after it, the findings it explains."""
+        return (self, *(inner for explained in self.explains for inner in explained.flattened()))
 
     @property
     def sort_key(self) -> tuple[object, ...]:
@@ -80,4 +91,10 @@ class Finding:
             "related": [loc.to_dict() for loc in self.related],
             "evidence": list(self.evidence),
             "fix": self.fix,
+            **({"explains": [finding.to_dict() for finding in self.explains]} if self.explains else {}),
         }
+
+
+def flatten(findings: Iterable[Finding]) -> list[Finding]:
+    """Every finding, root causes followed by the findings they explain (for counts and exit codes)."""
+    return [inner for finding in findings for inner in finding.flattened()]

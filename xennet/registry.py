@@ -25,7 +25,9 @@ from typing import Any
 
 from .findings import Finding, Location, Severity
 
-RULE_PACKAGES = ("xennet.lint.rules", "xennet.pcap.rules")
+RULE_PACKAGES = ("xennet.lint.rules", "xennet.pcap.rules", "xennet.correlate")
+ROOT_CAUSE_FAMILY = "C"  # rules that judge the other rules' findings (model.findings), run after them
+FAMILY_ORDER = ("E", "X", "N", "P", ROOT_CAUSE_FAMILY)
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class Problem:
     evidence: tuple[str, ...] = ()
     fix: str = ""
     severity: Severity | None = None  # only for rules whose docs say the severity depends on the facts
+    subject: str = ""  # what the finding is about (bridge, port, domain), for correlation rules
+    explains: tuple[Finding, ...] = ()  # root causes (family C): the findings this one explains
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,8 @@ class Rule:
                 related=problem.related,
                 evidence=problem.evidence,
                 fix=problem.fix or self.fix,
+                subject=problem.subject,
+                explains=problem.explains,
             )
 
     def matches(self, code: str) -> bool:
@@ -99,7 +105,8 @@ def _rule_from_module(module: ModuleType) -> Rule:
 
 @cache
 def all_rules() -> tuple[Rule, ...]:
-    """Every rule of every rule package, sorted by ID."""
+    """Every rule of every rule package, by family in FAMILY_ORDER (input problems first, root causes
+    last), then by ID."""
     rules = []
     for package_name in RULE_PACKAGES:
         package = importlib.import_module(package_name)
@@ -107,7 +114,7 @@ def all_rules() -> tuple[Rule, ...]:
             module = importlib.import_module(f"{package_name}.{info.name}")
             if hasattr(module, "ID"):
                 rules.append(_rule_from_module(module))
-    rules.sort(key=lambda rule: rule.id)
+    rules.sort(key=lambda rule: (FAMILY_ORDER.index(rule.family), rule.id))
     _check_unique(rules)
     return tuple(rules)
 

@@ -74,6 +74,7 @@ def _differing_ports(host: Host, bridge: Interface) -> Problem | None:
         f" at {smallest} and frames too large for a port are dropped silently there",
         odd.location,
         related=tuple(port.location for port in ports if port is not odd),
+        subject=bridge.name,
     )
 
 

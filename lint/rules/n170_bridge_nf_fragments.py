@@ -292,7 +292,8 @@ def _problem(host: Host, draft: _Draft) -> Problem:
         f"`sysctl -w {CALL_IPTABLES}=0` and set `{CALL_IPTABLES} = 0` in sysctl.conf; then check that"
         f" bridge {bridge} has no nf_call_iptables of its own (`ip -d link show {bridge}`)"
     )
-    return Problem(message, draft.where, related=tuple(dict.fromkeys(related)), fix=fix, severity=severity)
+    return Problem(message, draft.where, related=tuple(dict.fromkeys(related)), fix=fix, severity=severity,
+                   subject=bridge)
 
 
 def _conntrack(host: Host, verdict: Refrag) -> tuple[str, Severity]:

@@ -56,4 +56,5 @@ def check(model) -> Iterator[Problem]:
             port.location,
             related=tuple(sources.values()),  # type: ignore[arg-type]
             evidence=tuple(evidence),
+            subject=port.name,
         )

@@ -37,4 +37,5 @@ def check(model) -> Iterator[Problem]:
                 f" above {mtu_text(port)}",
                 port.location,
                 evidence=examples(port, found.other, found.size),
+                subject=port.name,
             )

@@ -41,4 +41,4 @@ def check(model) -> Iterator[Problem]:
             f"{describe_key(train.rows[0])}: frames {frames(train.rows)}; {train.describe()}"
             for train in report.examples
         )
-        yield Problem(message, port.location, evidence=evidence)
+        yield Problem(message, port.location, evidence=evidence, subject=port.name)

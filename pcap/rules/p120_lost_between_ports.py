@@ -57,7 +57,8 @@ def check(model) -> Iterator[Problem]:
         if delivery.outside_span:
             message += (f"; {delivery.outside_span} more frame(s) outside the time span of {egress.name}'s capture"
                         " were not judged")
-        yield Problem(message, ingress.location, related=(egress.location,), evidence=_evidence(delivery))
+        yield Problem(message, ingress.location, related=(egress.location,), evidence=_evidence(delivery),
+                      subject=egress.name)
 
 
 def _sizes(delivery: Delivery) -> str:

@@ -8,13 +8,13 @@ from collections import Counter
 from collections.abc import Sequence
 
 from xennet import __version__
-from xennet.findings import Finding, Severity
+from xennet.findings import Finding, Severity, flatten
 
 SCHEMA_VERSION = 1
 
 
 def render(findings: Sequence[Finding], files: Sequence[str], skipped: Sequence[tuple[str, str]]) -> str:
-    counts = Counter(f.severity.value for f in findings)
+    counts = Counter(f.severity.value for f in flatten(findings))
     document = {
         "version": SCHEMA_VERSION,
         "tool": {"name": "xennet", "version": __version__},

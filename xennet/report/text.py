@@ -23,18 +23,23 @@ def safe(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def format_finding(finding: Finding, color: bool) -> str:
+def format_finding(finding: Finding, color: bool, indent: str = "") -> str:
+    """The finding, its related locations, evidence and fix; a root cause's explained findings
+    follow it, indented."""
     severity = finding.severity.value
     if color:
         severity = click.style(severity, fg=_COLORS[finding.severity], bold=True)
     where = safe(str(finding.location))
-    head = f"{where}: {severity} {finding.rule_id} [{finding.slug}] {safe(finding.message)}"
+    head = f"{indent}{where}: {severity} {finding.rule_id} [{finding.slug}] {safe(finding.message)}"
     lines = [head]
-    lines.extend(f"    related: {safe(str(loc))}" for loc in finding.related)
-    lines.extend(f"    evidence: {safe(line)}" for line in finding.evidence)
+    lines.extend(f"{indent}    related: {safe(str(loc))}" for loc in finding.related)
+    lines.extend(f"{indent}    evidence: {safe(line)}" for line in finding.evidence)
     if finding.fix:
         fix = safe(finding.fix)
-        lines.append(f"    fix: {click.style(fix, fg='green') if color else fix}")
+        lines.append(f"{indent}    fix: {click.style(fix, fg='green') if color else fix}")
+    if finding.explains:
+        lines.append(f"{indent}    explains {len(finding.explains)} finding(s):")
+        lines.extend(format_finding(explained, color, indent + "      ") for explained in finding.explains)
     return "\n".join(lines)
 
 

@@ -1,0 +1,100 @@
+"""Root causes (family C): C101 ties bridge netfilter (N170) to the capture findings on the bridge's
+ports, and the findings it explains are reported under it, in text, JSON, counts and exit codes."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from conftest import lint_files, write_files
+from xennet.cli import main
+from xennet.correlate import c101_bridge_nf_drops as c101
+from xennet.correlate import c102_mtu_mismatch_drops as c102
+from xennet.findings import flatten
+from xennet.lint.rules import n170_bridge_nf_fragments as n170
+from xennet.pcap.craft import fragments, ipv4_frame, latin1, pcap_bytes
+
+MODERN_KERNEL = "Linux dom0 4.19.0-21-amd64 #1 SMP Debian 4.19.249-2 (2022-06-30) x86_64 GNU/Linux\n"
+
+
+def test_root_cause_explains_the_configuration_and_the_capture(tmp_path):
+    result = lint_files(tmp_path, c101.BAD)
+    (root,) = result.findings  # N170 and P102 are no longer listed on their own
+    assert (root.rule_id, root.severity.value, root.subject) == ("C101", "error", "xenbr0")
+    assert root.message == (
+        "large packets die on bridge xenbr0: the captures of vif4.0 show 1 reassembled-datagram finding(s),"
+        " and bridge netfilter reassembles fragments there on a kernel that does not refragment them"
+        " (N170, sysctl.conf:1)")
+    assert [(f.rule_id, f.subject) for f in root.explains] == [("N170", "xenbr0"), ("P102", "vif4.0")]
+    assert root.location == root.explains[0].location  # the line to change: the sysctl
+    assert str(tmp_path / "vif4.0.pcap") in {loc.path for loc in root.related}
+    assert [f.rule_id for f in flatten(result.findings)] == ["C101", "N170", "P102"]
+
+
+def test_selecting_only_the_root_cause_still_gathers_its_evidence(tmp_path):
+    (root,) = lint_files(tmp_path, c101.BAD, select=("C101",)).findings
+    assert [f.rule_id for f in root.explains] == ["N170", "P102"]
+
+
+def test_no_root_cause_when_the_kernel_refragments(tmp_path):
+    files = {**c101.BAD, "uname_-a": MODERN_KERNEL}
+    ids = sorted(f.rule_id for f in lint_files(tmp_path, files).findings)
+    assert ids == ["N170", "P102"]  # N170 is info there; P102 stays an independent finding
+
+
+def test_no_root_cause_for_a_port_of_another_bridge(tmp_path):
+    files = {**c101.BAD, "brctl_show": n170.BAD["brctl_show"] + "xenbr1\t\t8000.feffffffffff\tno\t\tvif4.0\n"}
+    ids = sorted(f.rule_id for f in lint_files(tmp_path, files).findings)
+    assert ids == ["N170", "P102"]
+
+
+def test_no_root_cause_without_capture_findings(tmp_path):
+    train = fragments(3000, 1500, ip_id=7)
+    files = {**c101.BAD, "vif4.0.pcap": latin1(pcap_bytes(train))}
+    assert [f.rule_id for f in lint_files(tmp_path, files).findings] == ["N170"]
+
+
+def test_text_and_json_nest_the_explained_findings(tmp_path):
+    write_files(tmp_path, c101.BAD)
+    runner = CliRunner()
+    text = runner.invoke(main, ["lint", "--color", "never", str(tmp_path)])
+    assert text.exit_code == 1
+    lines = text.output.splitlines()
+    assert lines[0].startswith(f"{tmp_path}/etc/sysctl.conf:1:1: error C101 [bridge-nf-drops-reassembled]")
+    assert "    explains 2 finding(s):" in lines
+    assert any(line.startswith(f"      {tmp_path}/vif4.0.pcap: error P102 [reassembled-datagram]") for line in lines)
+    assert "3 findings (3 errors, 0 warnings, 0 info) in 7 files." in lines
+    document = json.loads(runner.invoke(main, ["lint", "--format", "json", str(tmp_path)]).output)
+    (root,) = document["findings"]
+    assert [f["rule_id"] for f in root["explains"]] == ["N170", "P102"]
+    assert document["summary"]["counts"] == {"info": 0, "warning": 0, "error": 3}
+
+
+def test_reassembled_datagram_on_a_bridge_port_without_bridge_netfilter_is_no_root_cause(tmp_path):
+    files = {**c101.BAD, "etc/sysctl.conf": "net.bridge.bridge-nf-call-iptables = 0\n",
+             "vif4.0.pcap": latin1(pcap_bytes([ipv4_frame(3000, ip_id=7)]))}
+    assert [f.rule_id for f in lint_files(tmp_path, files).findings] == ["P102"]
+
+
+def test_mtu_mismatch_explains_frames_lost_between_ports(tmp_path):
+    (root,) = lint_files(tmp_path, c102.BAD).findings
+    assert (root.rule_id, root.subject) == ("C102", "xenbr0")
+    assert root.message == ("frames are lost on bridge xenbr0: the captures of vif2.0 show 1 lost-between-ports"
+                            " finding(s), and the bridge's ports have different MTUs (N132, ip_address:9)")
+    n132_finding, lost = root.explains
+    assert (n132_finding.rule_id, lost.rule_id) == ("N132", "P120")
+    assert "every frame with IP length >= 2000 was lost, all <= 1500 were delivered" in lost.message
+    assert "(vif2.0: MTU 1500 (host model) + 4 bytes of VLAN slack = 1504)" in lost.message
+
+
+def test_mtu_mismatch_without_captures_stays_a_configuration_finding(tmp_path):
+    files = {name: content for name, content in c102.BAD.items() if not name.endswith(".pcap")}
+    assert [f.rule_id for f in lint_files(tmp_path, files).findings] == ["N132"]
+
+
+def test_frames_above_the_mtu_of_a_mismatched_port_are_explained_too(tmp_path):
+    """All frames delivered, but the big ones left by vif2.0, whose MTU is 1500: P103 there."""
+    files = {**c102.BAD, **{name: content for name, content in c102.GOOD.items() if name.endswith(".pcap")}}
+    (root,) = lint_files(tmp_path, files).findings
+    assert [(f.rule_id, f.subject) for f in root.explains] == [("N132", "xenbr0"), ("P103", "vif2.0")]

@@ -33,30 +33,19 @@ class Loaded:
     skipped: str | None = None  # not a Xen config, met while walking a folder: count
 
 
-def load_input(path: str, explicit: bool, relative: str | None = None, kind: str | None = None) -> Loaded:
+def load_input(path: str, explicit: bool, relative: str | None = None, kind: str | None = None,
+               data: bytes | None = None) -> Loaded:
     """Read and parse one input. `relative` is its path inside the tree the user gave (used to
     recognize bundle layouts such as `sos_commands/networking/ip_-d_address`); `kind` forces a
-    host source kind (a file that an interfaces file sources, whatever its name)."""
-    whole_file = Location(path)
-    try:
-        if not os.path.isfile(path):
-            return _not_analyzed(path, explicit, "not a regular file", "unreadable")
-        size = os.path.getsize(path)
-        if size > MAX_INPUT_BYTES:
-            return Loaded(
-                problems=[
-                    ParseProblem(
-                        "too-large",
-                        f"file is {size} bytes, more than the {MAX_INPUT_BYTES} bytes a config may have;"
-                        " not analyzed",
-                        whole_file,
-                    )
-                ]
-            )
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as error:
-        return Loaded(problems=[ParseProblem("unreadable", f"cannot read file: {error.strerror}", whole_file)])
+    host source kind (a file that an interfaces file sources, whatever its name); `data` is the
+    content when it was already read (an archive member), and then `path` is only its name."""
+    if data is None:
+        read = _read(path, explicit)
+        if isinstance(read, Loaded):
+            return read
+        data = read
+    if len(data) > MAX_INPUT_BYTES:
+        return Loaded(problems=[_too_large(path, len(data))])
     if b"\0" in data:
         return _not_analyzed(path, explicit, "binary file", "binary")
     text, encoding_problem = _decode(data, path)
@@ -78,6 +67,28 @@ def load_input(path: str, explicit: bool, relative: str | None = None, kind: str
     if encoding_problem is not None:
         config.problems.insert(0, encoding_problem)
     return Loaded(config=config, kind=fmt.value)
+
+
+def _read(path: str, explicit: bool) -> bytes | Loaded:
+    """The file's content, or why it cannot be analyzed."""
+    try:
+        if not os.path.isfile(path):
+            return _not_analyzed(path, explicit, "not a regular file", "unreadable")
+        size = os.path.getsize(path)
+        if size > MAX_INPUT_BYTES:
+            return Loaded(problems=[_too_large(path, size)])
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as error:
+        return Loaded(problems=[ParseProblem("unreadable", f"cannot read file: {error.strerror}", Location(path))])
+
+
+def _too_large(path: str, size: int) -> ParseProblem:
+    return ParseProblem(
+        "too-large",
+        f"file is {size} bytes, more than the {MAX_INPUT_BYTES} bytes a config may have; not analyzed",
+        Location(path),
+    )
 
 
 def _not_analyzed(path: str, explicit: bool, why: str, kind: str) -> Loaded:

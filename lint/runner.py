@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from xennet.correlate import run_rules
 from xennet.discover import Candidate, iter_candidates
-from xennet.findings import Finding
+from xennet.findings import Finding, Location
 from xennet.pcap.load import CaptureOptions, is_capture, load_captures
 from xennet.registry import Rule
 
@@ -19,13 +20,14 @@ from .classify import kind_by_path
 from .facts import ConfigFile, ParseProblem
 from .host import Host, build_host, join_guests
 from .hostfacts import HostFacts
-from .load import load_input
+from .load import Loaded, load_input
 from .model import LintModel, build_model
 from .sources.interfaces import resolve_sources, source_directives
 
 Progress = Callable[[list[Candidate]], Iterable[Candidate]]
 LOOSE_FILES = "files given by name"
 MAX_INTERFACES_BYTES = 1024 * 1024
+ARCHIVE_REFUSED = "archive-refused"  # the ParseProblem kind of a member an archive reader refused (E006)
 
 
 @dataclass
@@ -57,9 +59,7 @@ def lint_paths(
 
     Raises MissingPathError for a path that does not exist."""
     model = load_model(paths, progress, captures)
-    findings = [finding for rule in rules for finding in rule.run(model)]
-    findings.sort(key=lambda finding: finding.sort_key)
-    return LintResult(model=model, findings=findings)
+    return LintResult(model=model, findings=run_rules(model, rules))
 
 
 def load_model(
@@ -69,40 +69,75 @@ def load_model(
 ) -> LintModel:
     """Read and parse every input and assemble the model, without judging anything. Capture files
     (pcap, pcapng) are read after the host model is built, so their ports can take its MTUs."""
-    trees: dict[str, _Tree] = {}
-    capture_paths: list[str] = []
-    problems: list[ParseProblem] = []
-    skipped: list[tuple[str, str]] = []
-    analyzed: list[str] = []
+    inputs = _Inputs()
     candidates = list(iter_candidates(paths))
     sourced = _sourced_by_interfaces(candidates)
     for candidate in progress(candidates) if progress else candidates:
-        if is_capture(candidate.path):
-            capture_paths.append(candidate.path)
-            analyzed.append(candidate.path)
-            continue
+        inputs.add(candidate, "interfaces" if candidate.path in sourced else None)
+    trees = inputs.trees.values()
+    model = build_model([c for tree in trees for c in tree.configs], inputs.problems, inputs.skipped)
+    model.analyzed = inputs.analyzed
+    model.inventory = inputs.inventory
+    model.hosts = [_host(tree, model) for tree in trees]
+    _choose_dom0(model)
+    if inputs.capture_paths or (captures is not None and captures.ports):
+        model.captures = load_captures(inputs.capture_paths, captures, model, inputs.capture_bytes)
+        named = captures.ports.values() if captures is not None else ()
+        added = [path for path in dict.fromkeys(named) if path not in inputs.analyzed]
+        model.analyzed.extend(added)
+        model.inventory.extend((path, "capture (--port)") for path in added)
+    return model
+
+
+@dataclass
+class _Inputs:
+    """What the inputs gave, file by file: host trees, captures, problems, and the inventory of
+    what each input was recognized as."""
+
+    trees: dict[str, _Tree] = field(default_factory=dict)
+    capture_paths: list[str] = field(default_factory=list)
+    capture_bytes: dict[str, bytes] = field(default_factory=dict)  # captures read from archives
+    problems: list[ParseProblem] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    analyzed: list[str] = field(default_factory=list)
+    inventory: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, candidate: Candidate, forced: str | None) -> None:
+        """Read one candidate; `forced` is the host source kind it must be read as, if any."""
+        if candidate.refused is not None:
+            self.problems.append(ParseProblem(ARCHIVE_REFUSED, candidate.refused, Location(candidate.path)))
+            self.inventory.append((candidate.path, f"refused: {candidate.refused}"))
+        elif is_capture(candidate.path, candidate.data):
+            self.capture_paths.append(candidate.path)
+            if candidate.data is not None:
+                self.capture_bytes[candidate.path] = candidate.data
+            self.analyzed.append(candidate.path)
+            self.inventory.append((candidate.path, "capture"))
+        else:
+            self._load(candidate, forced)
+
+    def _load(self, candidate: Candidate, forced: str | None) -> None:
         label = candidate.root or LOOSE_FILES
-        tree = trees.setdefault(label, _Tree(label))
-        forced = "interfaces" if candidate.path in sourced else None
-        loaded = load_input(candidate.path, candidate.explicit, candidate.relative, forced)
+        tree = self.trees.setdefault(label, _Tree(label))
+        loaded = load_input(candidate.path, candidate.explicit, candidate.relative, forced, candidate.data)
         if loaded.config is not None or loaded.facts is not None:
-            analyzed.append(candidate.path)
+            self.analyzed.append(candidate.path)
         if loaded.config is not None:
             tree.configs.append(loaded.config)
         if loaded.facts is not None:
             tree.facts.merge(loaded.facts)
-        problems.extend(loaded.problems)
+        self.problems.extend(loaded.problems)
         if loaded.skipped:
-            skipped.append((candidate.path, loaded.skipped))
-    model = build_model([c for tree in trees.values() for c in tree.configs], problems, skipped)
-    model.analyzed = analyzed
-    model.hosts = [_host(tree, model) for tree in trees.values()]
-    _choose_dom0(model)
-    if capture_paths or (captures is not None and captures.ports):
-        model.captures = load_captures(capture_paths, captures, model)
-        named = captures.ports.values() if captures is not None else ()
-        model.analyzed.extend(dict.fromkeys(path for path in named if path not in analyzed))
-    return model
+            self.skipped.append((candidate.path, loaded.skipped))
+        self.inventory.append((candidate.path, _recognized_as(loaded)))
+
+
+def _recognized_as(loaded: Loaded) -> str:
+    if loaded.kind:
+        return loaded.kind
+    if loaded.skipped:
+        return f"skipped: {loaded.skipped}"
+    return "not analyzed: " + "; ".join(problem.message for problem in loaded.problems)
 
 
 def _sourced_by_interfaces(candidates: list[Candidate]) -> set[str]:
@@ -116,14 +151,22 @@ def _sourced_by_interfaces(candidates: list[Candidate]) -> set[str]:
         kind = kind_by_path(candidate.relative)
         if kind is None or kind.name != "interfaces":
             continue
-        try:
-            with open(candidate.path, encoding="utf-8", errors="replace") as handle:
-                text = handle.read(MAX_INTERFACES_BYTES)
-        except OSError:
+        text = _interfaces_text(candidate)
+        if text is None:
             continue  # load_input reports it
         directives = source_directives(text, candidate.path)
         sourced.update(resolve_sources(candidate.path, directives, trees[candidate.root]))
     return sourced
+
+
+def _interfaces_text(candidate: Candidate) -> str | None:
+    if candidate.data is not None:
+        return candidate.data[:MAX_INTERFACES_BYTES].decode("utf-8", errors="replace")
+    try:
+        with open(candidate.path, encoding="utf-8", errors="replace") as handle:
+            return handle.read(MAX_INTERFACES_BYTES)
+    except OSError:
+        return None
 
 
 def _host(tree: _Tree, model: LintModel) -> Host:

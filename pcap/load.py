@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -44,9 +44,11 @@ PortKey = tuple[int, int]
 NO_IFINDEX = -1
 
 
-def is_capture(path: str) -> bool:
-    """The file starts with one of the four pcap magics or a pcapng section header. Only regular
-    files are opened: opening a FIFO would block."""
+def is_capture(path: str, data: bytes | None = None) -> bool:
+    """The file (or `data`, a capture read from an archive) starts with one of the four pcap magics or
+    a pcapng section header. Only regular files are opened: opening a FIFO would block."""
+    if data is not None:
+        return data[:4] in PCAP_MAGICS or data[:4] == PCAPNG_SHB
     if not os.path.isfile(path):
         return False
     try:
@@ -79,15 +81,18 @@ class CaptureOptions:
 
 
 def load_captures(paths: list[str], options: CaptureOptions | None = None,
-                  model: LintModel | None = None) -> CaptureSet:
+                  model: LintModel | None = None, contents: Mapping[str, bytes] | None = None) -> CaptureSet:
     """Read every capture in `paths` and in `options.ports`. Each pcapng interface is a port of its
-    own. A file that cannot be opened or is broken still gives a port, carrying the CaptureProblem."""
+    own. A file that cannot be opened or is broken still gives a port, carrying the CaptureProblem.
+    `contents` holds the bytes of the paths that were read from archives (`ARCHIVE!/vif3.0.pcap`);
+    they are read by the native reader whatever the engine: tshark reads files only."""
+    contents = contents or {}
     options = options or CaptureOptions()
     if options.engine not in ENGINES:
         raise ValueError(f"unknown capture engine {options.engine!r}")
     names = {os.path.realpath(file): name for name, file in options.ports.items()}
     files = list(dict.fromkeys([*paths, *options.ports.values()]))
-    total = sum(_size(path) for path in files)
+    total = sum(_size(path, contents) for path in files)
     captures = CaptureSet(engine=options.engine)
     done = 0
     for path in files:
@@ -97,14 +102,16 @@ def load_captures(paths: list[str], options: CaptureOptions | None = None,
             if options.progress is not None:
                 options.progress(before + position, total)
 
-        captures.ports.extend(_read_file(path, naming, options.engine, report))
-        done += _size(path)
+        captures.ports.extend(_read_file(path, naming, options.engine, report, contents.get(path)))
+        done += _size(path, contents)
         if options.progress is not None:
             options.progress(done, total)
     return captures
 
 
-def _size(path: str) -> int:
+def _size(path: str, contents: Mapping[str, bytes]) -> int:
+    if path in contents:
+        return len(contents[path])
     try:
         return os.path.getsize(path)
     except OSError:
@@ -190,11 +197,13 @@ class PortBuilder:
         return notable, traffic
 
 
-def _read_file(path: str, naming: _Naming, engine: str, report: Callable[[int], None]) -> list[CapturedPort]:
-    """The ports of one file; `report` is told the byte offset reached after each chunk."""
+def _read_file(path: str, naming: _Naming, engine: str, report: Callable[[int], None],
+               data: bytes | None = None) -> list[CapturedPort]:
+    """The ports of one file (or of `data`, its content); `report` is told the byte offset reached after
+    each chunk."""
     assumed = PortMtu(DEFAULT_MTU, "assumed")
     try:
-        chunks, finish, position = _open(path, engine)
+        chunks, finish, position = _open(path, engine, data)
     except OSError as error:
         problem = CaptureProblem(f"cannot read capture: {error.strerror}", 0, 1)
         return [_empty_port(naming.fallback(), path, assumed, problem, CaptureStats())]
@@ -255,14 +264,15 @@ def _empty_port(name: str, path: str, mtu: PortMtu, problem: CaptureProblem | No
                         stats)
 
 
-def _open(path: str, engine: str) -> tuple[Iterator[np.ndarray], Callable[[], FileFacts], Callable[[], int]]:
-    """The chunks of `path`, a function giving (ports, problem, stats) as far as read, and one giving
-    the byte offset reached in the file."""
-    if engine == "tshark":
+def _open(path: str, engine: str, data: bytes | None
+          ) -> tuple[Iterator[np.ndarray], Callable[[], FileFacts], Callable[[], int]]:
+    """The chunks of `path` (or `data`), a function giving (ports, problem, stats) as far as read, and
+    one giving the byte offset reached in the file."""
+    if engine == "tshark" and data is None:
         from .tshark_engine import read_all_tshark  # pyshark is only imported when asked for
 
         table, interfaces, problem, stats = read_all_tshark(path)
         chunks = (table[i:i + TSHARK_CHUNK] for i in range(0, len(table), TSHARK_CHUNK))
         return chunks, lambda: (interfaces, problem, stats), lambda: 0
-    capture = open_capture(path)
+    capture = open_capture(path, data=data)
     return capture.chunks, lambda: (capture.ports, capture.problem, capture.stats), lambda: capture.position

@@ -81,13 +81,15 @@ class _Interface:
         return ((high << 32) | low) * NS // self.units_per_second + self.offset_seconds * NS
 
 
-def open_capture(path: str, chunk_packets: int = 16384, window_bytes: int = WINDOW_BYTES) -> Capture:
+def open_capture(path: str, chunk_packets: int = 16384, window_bytes: int = WINDOW_BYTES, *,
+                 data: bytes | None = None) -> Capture:
     """Open a pcap or pcapng file; raises OSError only when it cannot be opened. The file stays open
-    until `chunks` is exhausted or dropped."""
-    file = open(path, "rb")  # noqa: SIM115 - closed by the chunk generator
+    until `chunks` is exhausted or dropped. With `data` (a capture read from an archive), the capture
+    is read from those bytes, one window holding them all, and `path` only names it."""
+    file = open(path, "rb") if data is None else None  # noqa: SIM115 - closed by the chunk generator
     capture = Capture(ports=[], chunks=iter(()))
     name = path.rsplit("/", 1)[-1]
-    capture.chunks = _Reader(capture, file, name, chunk_packets, window_bytes).chunks()
+    capture.chunks = _Reader(capture, file, name, chunk_packets, window_bytes, data).chunks()
     return capture
 
 
@@ -106,16 +108,17 @@ class _Reader:
     window at a time keeps the pages of the file that count as the process's memory bounded).
     Packets are collected as window positions and flushed (decoded) before the window moves."""
 
-    def __init__(self, capture: Capture, file: BinaryIO, name: str, chunk_packets: int, window_bytes: int) -> None:
+    def __init__(self, capture: Capture, file: BinaryIO | None, name: str, chunk_packets: int, window_bytes: int,
+                 data: bytes | None = None) -> None:
         self.capture = capture
         self.file = file
         self.name = name
         self.chunk_packets = max(1, chunk_packets)
         self.window_bytes = max(window_bytes, 1)
-        self.size = os.fstat(file.fileno()).st_size
-        self.data: mmap.mmap | bytes = b""
+        self.size = len(data) if data is not None else os.fstat(file.fileno()).st_size
+        self.data: mmap.mmap | bytes = data or b""
         self.base = 0  # the file offset of the window's first byte
-        self.eof = self.size == 0
+        self.eof = self.size == 0 or data is not None
         self.packets = 0  # frame numbers used so far, including flushed chunks
         self._clear()
 
@@ -156,7 +159,8 @@ class _Reader:
             if self.start:
                 yield self._flush()
         finally:
-            self.file.close()
+            if self.file is not None:
+                self.file.close()
 
     def _add(self, start: int, caplen: int, wirelen: int, time_ns: int, port: int) -> bool:
         """Collect one packet (`start` a window position); True when the chunk is full."""

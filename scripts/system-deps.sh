@@ -3,7 +3,9 @@
 # Otherwise: say what is missing; the tests that need it skip with the same reason.
 #   libxenmisc4.17  Xen's real libxlutil, for the differential test of the xl.cfg parser
 #   tshark tcpdump  capture tests (later issues)
-PACKAGES="libxenmisc4.17 tshark tcpdump"
+#   chromium        headless browser test of the --html report
+#   zstd            .tar.zst bundles (`xennet bundle`) and their tests
+PACKAGES="libxenmisc4.17 tshark tcpdump chromium zstd"
 missing=""
 for package in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing="$missing $package"

@@ -11,11 +11,12 @@ import click
 
 from xennet import __version__
 from xennet.discover import Candidate, MissingPathError
-from xennet.findings import Severity
+from xennet.findings import Severity, flatten
 from xennet.lint.runner import LintResult, lint_paths, load_model
 from xennet.pcap.load import CaptureOptions
 from xennet.registry import Rule, all_rules, find_rule, select_rules, unknown_codes
-from xennet.report import json_report, model_report, ports_report, rules_doc, text
+from xennet.report import html_report, json_report, model_report, ports_report, rules_doc, text
+from xennet.report import inventory as inventory_report
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 PROGRESS_THRESHOLD = 200  # files; below this a progress bar would only flicker
@@ -52,6 +53,23 @@ def _finding_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
+_html_option = click.option(
+    "--html", "html_path", type=click.Path(dir_okay=False), metavar="FILE",
+    help="Also write a self-contained HTML report (root causes, topology, charts, inventory) to FILE.")
+
+
+def _write_html(result: LintResult, path: str | None) -> None:
+    """Write the HTML report when --html was given; a FILE that cannot be written ends the run (exit 2)."""
+    if path is None:
+        return
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(html_report.render_html(result))
+    except OSError as error:
+        click.echo(f"xennet: cannot write the HTML report {text.safe(path)}: {error.strerror}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
 def _rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> list[Rule]:
     select_codes, ignore_codes = _codes(select), _codes(ignore)
     bad = unknown_codes(select_codes + ignore_codes)
@@ -63,8 +81,9 @@ def _rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> list[Rule]:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @_finding_options
+@_html_option
 def lint(paths: tuple[str, ...], output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],
-         fail_on: str, color: str, verbose: bool) -> None:
+         fail_on: str, color: str, verbose: bool, html_path: str | None) -> None:
     """Lint Xen configs and dom0/guest network sources under PATHS (files or folders).
 
     Each folder is one host tree (a dom0, or a guest: sosreport, xen-bugtool, a copy of /etc, a folder
@@ -75,27 +94,32 @@ def lint(paths: tuple[str, ...], output_format: str, select: tuple[str, ...], ig
     except MissingPathError as error:
         raise click.UsageError(f"no such file or directory: {error}") from None
     _print_result(result, output_format, color, verbose)
+    _write_html(result, html_path)
     sys.exit(_exit_code(result, Severity.parse(fail_on)))
+
+
+_PORT_OPTION = click.option("--port", "port_options", multiple=True, metavar="NAME=FILE",
+                            help="Read FILE as the capture of port NAME (a vif, tap or bridge port).")
+_MTU_OPTION = click.option("--mtu", "mtu_options", multiple=True, metavar="NAME=N",
+                           help="The MTU of port NAME (else the dom0 interface's MTU from the host trees, else 1500).")
 
 
 @main.command("pcap")
 @click.argument("files", nargs=-1, type=click.Path())
-@click.option("--port", "port_options", multiple=True, metavar="NAME=FILE",
-              help="Read FILE as the capture of port NAME (a vif, tap or bridge port).")
-@click.option("--mtu", "mtu_options", multiple=True, metavar="NAME=N",
-              help="The MTU of port NAME (else the dom0 interface's MTU from --with, else 1500, assumed).")
+@_PORT_OPTION
+@_MTU_OPTION
 @click.option("--engine", type=click.Choice(["native", "tshark"]), default="native", show_default=True,
               help="Capture reader: the built-in one, or tshark through pyshark (slow; an independent check).")
 @click.option("--with", "with_paths", multiple=True, type=click.Path(), metavar="CONFIG_PATH",
               help="Configs and host trees to lint with the captures (MTUs, bridges, vifs), as `lint` reads them.")
 @_finding_options
+@_html_option
 def pcap_command(files: tuple[str, ...], port_options: tuple[str, ...], mtu_options: tuple[str, ...], engine: str,
                  with_paths: tuple[str, ...], output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],
-                 fail_on: str, color: str, verbose: bool) -> None:
+                 fail_on: str, color: str, verbose: bool, html_path: str | None) -> None:
     """Check packet captures (pcap, pcapng) FILES: findings as `xennet lint` reports them, then each port's
     packets, bytes, largest IP packet, fragments and MTU."""
-    ports = _assignments(port_options, "--port", "NAME=FILE")
-    mtus = {name: _mtu_value(name, value) for name, value in _assignments(mtu_options, "--mtu", "NAME=N").items()}
+    ports, mtus = _ports_and_mtus(port_options, mtu_options)
     if not files and not ports:
         raise click.UsageError("no capture given: name FILE... or --port NAME=FILE")
     missing = next((path for path in [*files, *ports.values(), *with_paths] if not os.path.exists(path)), None)
@@ -104,21 +128,73 @@ def pcap_command(files: tuple[str, ...], port_options: tuple[str, ...], mtu_opti
     if engine == "tshark" and shutil.which("tshark") is None:
         raise click.UsageError("--engine tshark: tshark is not installed (apt-get install tshark)")
     rules = _rules(select, ignore)
-    progress = _ByteProgress()
-    options = CaptureOptions(ports=ports, mtus=mtus, engine=engine, progress=progress)
-    try:
-        result = _run_with_progress((*with_paths, *files), rules, options)
-    except MissingPathError as error:
-        raise click.UsageError(f"no such file or directory: {error}") from None
-    finally:
-        progress.close()
+    result = _run_with_captures((*with_paths, *files), rules, CaptureOptions(ports=ports, mtus=mtus, engine=engine))
     captures = result.model.captures.ports if result.model.captures is not None else []
     if output_format == "json":
         click.echo(ports_report.render_json(_lint_json(result), captures))
     else:
         _print_result(result, output_format, color, verbose)
         click.echo(ports_report.render_text(captures))
+    _write_html(result, html_path)
     sys.exit(_exit_code(result, Severity.parse(fail_on)))
+
+
+@main.command("bundle")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--inventory", is_flag=True,
+              help="After the findings, list every input file and archive member and what it was read as.")
+@_PORT_OPTION
+@_MTU_OPTION
+@_finding_options
+@_html_option
+def bundle_command(paths: tuple[str, ...], inventory: bool, port_options: tuple[str, ...],
+                   mtu_options: tuple[str, ...], output_format: str, select: tuple[str, ...],
+                   ignore: tuple[str, ...], fail_on: str, color: str, verbose: bool, html_path: str | None) -> None:
+    """Analyze support bundles PATHS together: folders and archives (.tar, .tar.gz, .tar.xz, .tar.bz2,
+    .tar.zst, .zip; sosreport, xen-bugtool or any copy of /etc and command outputs) and loose captures.
+
+    Each folder or archive is one host tree (the dom0 bundle and the guest bundles). Archives are read
+    in memory, never extracted; members that are unsafe (absolute paths, `..`, links, devices, bombs)
+    are refused with an E006 finding and the rest is analyzed. Prints the findings, then each capture
+    port's statistics when there are captures."""
+    ports, mtus = _ports_and_mtus(port_options, mtu_options)
+    missing = next((path for path in ports.values() if not os.path.exists(path)), None)
+    if missing is not None:
+        raise click.UsageError(f"no such file or directory: {missing}")
+    result = _run_with_captures(paths, _rules(select, ignore), CaptureOptions(ports=ports, mtus=mtus))
+    captures = result.model.captures.ports if result.model.captures is not None else []
+    entries = result.model.inventory if inventory else None
+    if output_format == "json":
+        document = ports_report.render_json(_lint_json(result), captures)
+        click.echo(document if entries is None else inventory_report.render_json(document, entries))
+    else:
+        _print_result(result, output_format, color, verbose)
+        if captures:
+            click.echo(ports_report.render_text(captures))
+        if entries is not None:
+            click.echo(inventory_report.render_text(entries))
+    _write_html(result, html_path)
+    sys.exit(_exit_code(result, Severity.parse(fail_on)))
+
+
+def _ports_and_mtus(port_options: tuple[str, ...], mtu_options: tuple[str, ...]) -> tuple[dict[str, str],
+                                                                                           dict[str, int]]:
+    """--port NAME=FILE and --mtu NAME=N as {name: file} and {name: mtu}; bad values are usage errors."""
+    ports = _assignments(port_options, "--port", "NAME=FILE")
+    mtus = {name: _mtu_value(name, value) for name, value in _assignments(mtu_options, "--mtu", "NAME=N").items()}
+    return ports, mtus
+
+
+def _run_with_captures(paths: tuple[str, ...], rules: list[Rule], options: CaptureOptions) -> LintResult:
+    """`_run_with_progress` with a progress bar over the capture bytes; a missing path is a usage error."""
+    progress = _ByteProgress()
+    options.progress = progress
+    try:
+        return _run_with_progress(paths, rules, options)
+    except MissingPathError as error:
+        raise click.UsageError(f"no such file or directory: {error}") from None
+    finally:
+        progress.close()
 
 
 def _assignments(values: tuple[str, ...], option: str, form: str) -> dict[str, str]:
@@ -189,7 +265,7 @@ def _print_result(result: LintResult, output_format: str, color: str, verbose: b
     if verbose:
         for path, reason in model.skipped:
             click.echo(f"skipped: {text.safe(path)}: {reason}")
-    click.echo(text.summary_line(result.findings, len(files), len(model.skipped)))
+    click.echo(text.summary_line(flatten(result.findings), len(files), len(model.skipped)))
 
 
 def _lint_json(result: LintResult) -> str:
@@ -199,7 +275,7 @@ def _lint_json(result: LintResult) -> str:
 def _exit_code(result: LintResult, fail_on: Severity) -> int:
     if result.unreadable:
         return EXIT_USAGE
-    if any(finding.severity.rank >= fail_on.rank for finding in result.findings):
+    if any(finding.severity.rank >= fail_on.rank for finding in flatten(result.findings)):
         return EXIT_FINDINGS
     return EXIT_CLEAN
 

@@ -21,6 +21,39 @@ def is_fragment(table: np.ndarray) -> np.ndarray:
     return (table["ip_version"] > 0) & (table["mf"] | (table["frag_offset"] > 0))
 
 
+def is_first_fragment(table: np.ndarray) -> np.ndarray:
+    """Fragments at offset 0: the ones that carry the transport header (ICMP type, ports)."""
+    return is_fragment(table) & (table["frag_offset"] == 0)
+
+
+def _ends(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per fragment row: the end of its data within the datagram, and the datagram length it implies
+    when it is the last fragment. Exact for the last fragment whatever the extension headers: IPv4
+    header + offset + data is offset + ip_len; the IPv6 payload is unfragmentable part + offset +
+    data = offset + ip_len - 48."""
+    offset = rows["frag_offset"].astype(np.int64)
+    header = np.where(rows["ip_version"] == 4, MIN_HEADER[4], MIN_HEADER[6])
+    ip_len = rows["ip_len"].astype(np.int64)
+    end = offset + np.maximum(ip_len - header, 0)
+    return end, np.where(rows["ip_version"] == 4, offset + ip_len, end)
+
+
+def datagram_lengths(rows: np.ndarray, fragments: np.ndarray) -> np.ndarray:
+    """Per row of `rows` (fragments and whole packets): the length of its whole datagram as far as
+    the fragment rows `fragments` (of any port) show it: the furthest fragment of its train, exact
+    when the last fragment was seen. Whole packets get 0."""
+    lengths = np.zeros(len(rows), dtype=np.int64)
+    mine = is_fragment(rows)
+    if not mine.any():
+        return lengths
+    group = key_ids(np.concatenate([keys(rows[mine]), keys(fragments)]))
+    _, implied = _ends(np.concatenate([rows[mine], fragments]))
+    furthest = np.zeros(int(group.max()) + 1, dtype=np.int64)
+    np.maximum.at(furthest, group, implied)
+    lengths[mine] = furthest[group[: int(mine.sum())]]
+    return lengths
+
+
 def keys(table: np.ndarray) -> np.ndarray:
     """One row of six uint64 per packet: the fragment train key."""
     return np.column_stack([table[name].astype(np.uint64) for name in KEY_FIELDS])
@@ -83,12 +116,7 @@ def incomplete_trains(table: np.ndarray, examples: int = 5) -> TrainReport:
     order = np.lexsort((rows["frag_offset"], group))
     rows, group = rows[order], group[order]
     offset = rows["frag_offset"].astype(np.int64)
-    header = np.where(rows["ip_version"] == 4, MIN_HEADER[4], MIN_HEADER[6])
-    ip_len = rows["ip_len"].astype(np.int64)
-    end = offset + np.maximum(ip_len - header, 0)
-    # Exact for the last fragment whatever the extension headers: IPv4 header + offset + data is
-    # offset + ip_len; the IPv6 payload is unfragmentable part + offset + data = offset + ip_len - 48.
-    length = np.where(rows["ip_version"] == 4, offset + ip_len, end)
+    end, length = _ends(rows)
     count = int(group.max()) + 1
     has_first = np.bincount(group, weights=offset == 0, minlength=count) > 0
     last = ~rows["mf"]

@@ -4,7 +4,9 @@ their port. Whole-column numpy over the ports' notable rows (they hold every ICM
 IP packet above the port limit).
 
 A packet crossing a bridge is captured on several ports: echo requests are counted once (by
-requester, target, echo id and sequence number), and a reply seen on any port answers them.
+requester, target, echo id and sequence number), and a reply seen on any port answers them. A
+fragmented echo message is recognized by its first fragment (the one with the ICMP header) and
+sized by its whole datagram: `ping -s 1473` over a 1500 MTU is a 1501-byte request in two pieces.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .captures import CapturedPort, CaptureSet
-from .fragments import address, is_fragment
+from .fragments import address, datagram_lengths, is_first_fragment, is_fragment
 from .sightings import REPLY_GRACE_NS, Sightings, capture_end, first_rows, gather, groups_of, key_ids, rows_in
 from .traffic import PROTO_ICMP, PROTO_ICMPV6, packet_size
 
@@ -32,7 +34,8 @@ def is_icmp(table: np.ndarray) -> np.ndarray:
 
 
 def _is_type(table: np.ndarray, types: dict[int, int]) -> np.ndarray:
-    return is_icmp(table) & ~is_fragment(table) & (
+    """Whole ICMP messages of these types, and first fragments of fragmented ones."""
+    return is_icmp(table) & (~is_fragment(table) | is_first_fragment(table)) & (
         np.where(table["ip_version"] == 4, types[4], types[6]) == table["icmp_type"])
 
 
@@ -128,9 +131,15 @@ class EchoRequests:
         return EchoFlow(self.requests.take(index), self.answered[index], self.judged[index])
 
 
+def _whole_sizes(captures: CaptureSet, sightings: Sightings) -> Sightings:
+    """`sightings` with the first fragments sized by their whole datagram."""
+    whole = datagram_lengths(sightings.rows, gather(captures, is_fragment).rows)
+    return Sightings(sightings.rows, sightings.port, np.where(whole > 0, whole, sightings.size))
+
+
 def echo_requests(captures: CaptureSet) -> EchoRequests:
     """The echo requests of every port, each once, and their flows."""
-    requests = gather(captures, is_echo_request)
+    requests = _whole_sizes(captures, gather(captures, is_echo_request))
     request_key = _columns(requests.rows, (*_SRC, *_DST, "icmp_id", "icmp_seq"))
     first = first_rows(request_key)  # rows are in time order: the first row of a key is its first sighting
     requests, request_key = requests.take(first), request_key[first]

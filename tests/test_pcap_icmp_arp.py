@@ -105,6 +105,28 @@ def test_size_threshold_where_replies_stop(tmp_path):
                                    " IP length 1501, no reply captured")
 
 
+def fragmented(kind: int, ip_len: int, seq: int, src: str, dst: str) -> list[bytes]:
+    """An echo message of `ip_len` bytes in fragments for MTU 1500: the ICMP header in the first."""
+    head = icmp_frame(1500, kind, seq=seq, ident=7, src=src, dst=dst, ip_id=seq, mf=True)
+    return [head, ipv4_frame(ip_len - 1480, src=src, dst=dst, ip_id=seq, proto=1, offset=1480)]
+
+
+def test_fragmented_pings_count_by_their_whole_size(tmp_path):
+    """`ping -s 1473` and up over MTU 1500: each request in two fragments; the 1501-byte one is answered
+    (in fragments too), the 1505-byte ones are not."""
+    a, b = "198.18.0.1", "198.18.0.2"
+    frames = [(0, ping(1500, 1)), (0.001, pong(1500, 1))]
+    frames += [(1 + i * 0.0001, f) for i, f in enumerate(fragmented(8, 1501, 2, a, b))]
+    frames += [(1.001 + i * 0.0001, f) for i, f in enumerate(fragmented(ICMP_ECHO_REPLY, 1501, 2, b, a))]
+    for seq in (3, 4, 5):
+        frames += [(seq + i * 0.0001, f) for i, f in enumerate(fragmented(8, 1505, seq, a, b))]
+    (finding,) = lint(tmp_path, {"vif1.0": [*frames, (8, ipv4_frame(100))]})
+    assert finding.message == ("vif1.0: 198.18.0.1 -> 198.18.0.2 (echo id 7): 3 of 5 echo request(s) unanswered:"
+                               " answered up to IP length 1501, none from 1505 up")
+    assert finding.evidence[0] == ("vif1.0 frame 7 at 2023-11-14T22:13:23.000000Z: echo request seq 3,"
+                                   " IP length 1505, no reply captured")
+
+
 def test_all_answered_is_clean(tmp_path):
     assert lint(tmp_path, {"vif1.0": pings([100, 1000, 1400], answered_up_to=1500)}) == []
 

@@ -73,7 +73,7 @@ def check(model) -> Iterator[Problem]:
         evidence = tuple(_example(ports[p].name, row, int(size))
                          for row, p, size in zip(shown.rows, shown.port, shown.size, strict=True))
         yield Problem(_message(flow, [p.name for p in seen]), seen[0].location,
-                      related=tuple(p.location for p in seen[1:]), evidence=evidence)
+                      related=tuple(p.location for p in seen[1:]), evidence=evidence, subject=seen[0].name)
     if len(flows) > MAX_GROUPS:
         rest = flows[MAX_GROUPS:]
         yield Problem(f"{len(rest)} more echo flow(s) (requester, target, echo id) with"

@@ -52,7 +52,8 @@ def check(model) -> Iterator[Problem]:
         evidence = tuple(f"{ports[p].name} frame(s) {frames(found.requests.rows[found.requests.port == p])}"
                          for p in busiest)
         yield Problem(_message(found, {ports[p].name: counts[p] for p in busiest}), ports[busiest[0]].location,
-                      related=tuple(ports[p].location for p in busiest[1:]), evidence=evidence)
+                      related=tuple(ports[p].location for p in busiest[1:]), evidence=evidence,
+                      subject=ports[busiest[0]].name)
     if len(targets) > MAX_GROUPS:
         rest = targets[MAX_GROUPS:]
         yield Problem(f"{len(rest)} more IPv4 address(es) asked for by {sum(len(t.requests) for t in rest)} unanswered"

@@ -11,6 +11,8 @@ from conftest import lint_files, write_files
 from xennet.cli import main
 from xennet.correlate import c101_bridge_nf_drops as c101
 from xennet.correlate import c102_mtu_mismatch_drops as c102
+from xennet.correlate import c103_guest_mac_drift as c103
+from xennet.correlate import c104_vif_unbridged_silence as c104
 from xennet.findings import flatten
 from xennet.lint.rules import n170_bridge_nf_fragments as n170
 from xennet.pcap.craft import fragments, ipv4_frame, latin1, pcap_bytes
@@ -23,9 +25,10 @@ def test_root_cause_explains_the_configuration_and_the_capture(tmp_path):
     (root,) = result.findings  # N170 and P102 are no longer listed on their own
     assert (root.rule_id, root.severity.value, root.subject) == ("C101", "error", "xenbr0")
     assert root.message == (
-        "large packets die on bridge xenbr0: the captures of vif4.0 show 1 reassembled-datagram finding(s),"
-        " and bridge netfilter reassembles fragments there on a kernel that does not refragment them"
-        " (N170, sysctl.conf:1)")
+        "large packets die on bridge xenbr0: vif4.0: 1 datagram(s) of up to 3000 bytes, above MTU 1500 (assumed,"
+        " no --mtu and no host model entry) + 4 bytes of VLAN slack = 1504, reassembled from fragments captured on"
+        " vif3.0 (P102); bridge netfilter reassembles their fragments there (N170, sysctl.conf:1) and kernel"
+        " 2.6.18-128.el5xen forwards the reassembled packets whole, above the MTU, instead of refragmenting them")
     assert [(f.rule_id, f.subject) for f in root.explains] == [("N170", "xenbr0"), ("P102", "vif4.0")]
     assert root.location == root.explains[0].location  # the line to change: the sysctl
     assert str(tmp_path / "vif4.0.pcap") in {loc.path for loc in root.related}
@@ -80,8 +83,11 @@ def test_reassembled_datagram_on_a_bridge_port_without_bridge_netfilter_is_no_ro
 def test_mtu_mismatch_explains_frames_lost_between_ports(tmp_path):
     (root,) = lint_files(tmp_path, c102.BAD).findings
     assert (root.rule_id, root.subject) == ("C102", "xenbr0")
-    assert root.message == ("frames are lost on bridge xenbr0: the captures of vif2.0 show 1 lost-between-ports"
-                            " finding(s), and the bridge's ports have different MTUs (N132, ip_address:9)")
+    assert root.message == (
+        "frames are lost on bridge xenbr0: vif1.0 -> vif2.0: 2 of 5 frame(s) never left on vif2.0: every frame"
+        " with IP length >= 2000 was lost, all <= 1500 were delivered (vif2.0: MTU 1500 (host model) + 4 bytes of"
+        " VLAN slack = 1504) (P120); the bridge's ports have different MTUs (N132, ip_address:9) and the bridge"
+        " drops every frame above the egress port's MTU")
     n132_finding, lost = root.explains
     assert (n132_finding.rule_id, lost.rule_id) == ("N132", "P120")
     assert "every frame with IP length >= 2000 was lost, all <= 1500 were delivered" in lost.message
@@ -98,3 +104,35 @@ def test_frames_above_the_mtu_of_a_mismatched_port_are_explained_too(tmp_path):
     files = {**c102.BAD, **{name: content for name, content in c102.GOOD.items() if name.endswith(".pcap")}}
     (root,) = lint_files(tmp_path, files).findings
     assert [(f.rule_id, f.subject) for f in root.explains] == [("N132", "xenbr0"), ("P103", "vif2.0")]
+
+
+def test_guest_mac_drift_seen_on_the_wire(tmp_path):
+    (root,) = lint_files(tmp_path, c103.BAD, trees=c103.EXAMPLE_TREES).findings
+    assert (root.rule_id, root.subject) == ("C103", "vif3.0")
+    assert [(f.rule_id, f.subject) for f in root.explains] == [("N110", "vif3.0"), ("P160", "vif3.0")]
+    assert root.message.startswith("the guest behind vif3.0 sends from a MAC its vif does not configure: vif3.0"
+                                   " (vif 0 of web): the guest sends from 00:16:3e:aa:bb:dd (2 frame(s)")
+    assert root.message.endswith("the guest's own files show it running with that MAC (N110, ip_address:2)")
+    assert root.location == root.explains[0].location
+    assert root.location.path.endswith("guest/sos_commands/networking/ip_address")
+
+
+def test_guest_mac_drift_on_another_vif_is_no_root_cause(tmp_path):
+    files = {**c103.BAD, "dom0/vif7.0.pcap": c103.BAD["dom0/vif3.0.pcap"]}
+    del files["dom0/vif3.0.pcap"]
+    ids = sorted(f.rule_id for f in lint_files(tmp_path, files, trees=c103.EXAMPLE_TREES).findings)
+    assert ids == ["N110"]  # vif7.0 belongs to no running domain: P160 cannot judge it
+
+
+def test_unbridged_vif_explains_unanswered_arp(tmp_path):
+    (root,) = lint_files(tmp_path, c104.BAD).findings
+    assert (root.rule_id, root.subject) == ("C104", "vif3.0")
+    assert [(f.rule_id, f.subject) for f in root.explains] == [("N104", "vif3.0"), ("P150", "vif3.0")]
+    assert root.message == (
+        "the guest behind vif3.0 gets no answers because its vif is on no bridge: 198.18.0.1: 2 ARP request(s)"
+        " from 198.18.0.3 (00:16:3e:5a:01:02) got no reply on any port, from 2023-11-14T22:13:20.000000Z to"
+        " 2023-11-14T22:13:21.000000Z (P150); dom0 shows the vif outside the bridge (N104, web.cfg:2)")
+
+
+def test_unanswered_arp_on_a_bridged_vif_stays_on_its_own(tmp_path):
+    assert [f.rule_id for f in lint_files(tmp_path, c104.GOOD).findings] == ["P150"]

@@ -86,6 +86,7 @@ def _problem(dv: DomVif, inv: Inventory, choice: BridgeChoice | None, device: In
             " — the guest is cut off from the network",
             location,
             related=(device.location, *_bridge_related(inv, choice)),
+            subject=device.name,
         )
     bridge, port = found
     if choice is None or choice.name is None or choice.guessed or bridge in (choice.name, inv.eth_alias(choice.name)):
@@ -94,6 +95,7 @@ def _problem(dv: DomVif, inv: Inventory, choice: BridgeChoice | None, device: In
         f"{device.name} ({dv.where}) is a port of `{bridge}` ({short(port)}){wanted}",
         location,
         related=(port, *_bridge_related(inv, choice)),
+        subject=device.name,
     )
 
 

@@ -31,7 +31,9 @@ from xennet.registry import Problem
 
 from ..host import GuestLink, Host, Interface
 from ..hostquery import short
+from ..model import Domain
 from ..vifhost import host_macs, nics, split_macs, vif_mac
+from ..vifspec import VifSpec
 
 ID = "N110"
 SLUG = "guest-mac-mismatch"
@@ -63,7 +65,7 @@ REFERENCES = (
 
 def check(model) -> Iterator[Problem]:
     for link in model.guest_links:
-        yield from _vif_mismatches(link)
+        yield from _vif_mismatches(link, model.dom0)
     for host in model.hosts:
         if not host.has_xen_facts:
             for interface in host.interfaces.values():
@@ -74,17 +76,26 @@ def _guest_name(guest: Host) -> str:
     return guest.hostname or os.path.basename(guest.label.rstrip("/")) or guest.label
 
 
-def _vif_mismatches(link: GuestLink) -> Iterator[Problem]:
+def _vif_mismatches(link: GuestLink, dom0: Host | None) -> Iterator[Problem]:
     vifs = [(vif, found) for vif in link.domain.vifs if (found := vif_mac(vif)) is not None]
     guest_macs = host_macs(link.guest)
     wanted = {mac for _, (mac, _) in vifs}
     unmatched = [(vif, found) for vif, found in vifs if found[0] not in guest_macs]
     orphans = [nic for nic in nics(link.guest) if not {fact.value for fact in nic.macs()} & wanted]
     for (vif, (mac, where)), nic in zip(unmatched, orphans, strict=False):
-        yield _vif_problem(link, vif.devid, mac, where, nic)
+        yield _vif_problem(link, vif.devid, mac, where, nic, _device_name(dom0, link.domain, vif))
 
 
-def _vif_problem(link: GuestLink, devid: int, mac: str, where: Location, nic: Interface) -> Problem:
+def _device_name(dom0: Host | None, domain: Domain, vif: VifSpec) -> str:
+    """The vif's backend device in dom0 (vifD.N or its vifname), "" when the domain ID is unknown."""
+    if dom0 is None:
+        return ""
+    device = dom0.device_of(domain, vif)
+    names = dom0.vif_device_names(domain, vif)
+    return device.name if device is not None else (names[0] if names else "")
+
+
+def _vif_problem(link: GuestLink, devid: int, mac: str, where: Location, nic: Interface, device: str) -> Problem:
     configured, running = split_macs(nic)
     shown = configured[0][1] if configured else running[0]
     others = tuple(f.location for f in [f for _, f in configured] + running if f is not shown)
@@ -100,6 +111,7 @@ def _vif_problem(link: GuestLink, devid: int, mac: str, where: Location, nic: In
         f" {link.domain.label} sets mac={mac} ({short(where)}): {then}",
         shown.location,
         related=(where, *others),
+        subject=device,
     )
 
 

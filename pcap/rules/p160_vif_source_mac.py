@@ -131,6 +131,7 @@ def _problem(port: CapturedPort, dv: DomVif, configured: tuple[str, Location], u
         " that expect the configured MAC drop or ignore its frames",
         port.location,
         related=(where,),
+        subject=port.name,
     )
 
 

@@ -2,7 +2,8 @@
 kernel that forwards the reassembled packet whole, and the captures of the bridge's ports show the
 packets dying there. One root cause that ties N170 (the configuration) to the capture findings on
 that bridge's ports: datagrams reassembled above the MTU (P102), oversize packets (P103), fragment
-trains that never complete (P110), frames that entered the bridge and never left (P120)."""
+trains that never complete (P110), frames that entered the bridge and never left (P120), echo
+requests unanswered above a size (P140)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from xennet.lint.rules import n170_bridge_nf_fragments as n170
 from xennet.pcap.craft import fragments, ipv4_frame, latin1, pcap_bytes
 from xennet.registry import Problem
 
-from .joins import bridge_cases
+from .joins import bridge_and_ports, cases
 
 ID = "C101"
 SLUG = "bridge-nf-drops-reassembled"
@@ -25,7 +26,7 @@ say that it does: fragments go in on one vif and a reassembled datagram above th
 comes out on the other. Together they are the diagnosis of "ping works up to 1476 bytes and dies at
 1477": the fix is the sysctl, not the MTUs."""
 FIX = n170.FIX
-SYMPTOMS = ("P102", "P103", "P110", "P120")
+SYMPTOMS = ("P102", "P103", "P110", "P120", "P140")
 CAUSE = "N170"
 
 _FRAGMENTS = fragments(3000, 1500, ip_id=7)
@@ -45,8 +46,10 @@ GOOD = {
 
 
 def check(model) -> Iterator[Problem]:
-    for case in bridge_cases(model, CAUSE, SYMPTOMS):
+    kernel = model.dom0.kernel if model.dom0 is not None else None
+    which = f"kernel {kernel.value}" if kernel is not None else "a kernel that"
+    for case in cases(model, CAUSE, SYMPTOMS, bridge_and_ports):
         yield case.root_cause(
-            f"large packets die on bridge {case.bridge}: the captures of {case.ports()} show {case.symptoms()},"
-            " and bridge netfilter reassembles fragments there on a kernel that does not refragment them"
-            f" ({case.cited()})")
+            f"large packets die on bridge {case.subject}: {case.symptoms()}; bridge netfilter reassembles their"
+            f" fragments there ({case.cited()}) and {which} forwards the reassembled packets whole, above the"
+            " MTU, instead of refragmenting them")

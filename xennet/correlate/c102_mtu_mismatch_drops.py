@@ -11,7 +11,7 @@ from xennet.lint.rules import n132_mtu_bridge_ports_differ as n132
 from xennet.pcap.craft import GUEST_A, GUEST_B, ipv4_frame, latin1, pcap_bytes
 from xennet.registry import Problem
 
-from .joins import bridge_cases
+from .joins import bridge_and_ports, cases
 
 ID = "C102"
 SLUG = "mtu-mismatch-drops"
@@ -24,7 +24,7 @@ leaving on another, and the host model shows those ports with different MTUs, th
 the cause: fix the MTUs, not the guests' traffic."""
 FIX = n132.FIX
 CAUSE = "N132"
-SYMPTOMS = ("P103", "P120")
+SYMPTOMS = ("P103", "P120", "P140")
 
 _START = 1_700_000_000.0
 _SIZES = (1000, 1400, 1500, 2000, 3000)
@@ -50,7 +50,7 @@ GOOD = {"ip_address": n132.BAD["ip_address"].replace("mtu 1500", "mtu 9000"), **
 
 
 def check(model) -> Iterator[Problem]:
-    for case in bridge_cases(model, CAUSE, SYMPTOMS):
+    for case in cases(model, CAUSE, SYMPTOMS, bridge_and_ports):
         yield case.root_cause(
-            f"frames are lost on bridge {case.bridge}: the captures of {case.ports()} show {case.symptoms()},"
-            f" and the bridge's ports have different MTUs ({case.cited()})")
+            f"frames are lost on bridge {case.subject}: {case.symptoms()}; the bridge's ports have different"
+            f" MTUs ({case.cited()}) and the bridge drops every frame above the egress port's MTU")

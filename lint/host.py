@@ -7,7 +7,7 @@ Interface keeps every source's record, so a rule can report the two that disagre
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -187,21 +187,29 @@ class GuestLink:
 
     guest: Host
     domain: Domain
-    reason: str  # "mac 00:16:3e:..:..:.." or "hostname web01"
-    evidence: Location
+    reason: str  # "mac 00:16:3e:..:..:..", "hostname web01" or "--guest"
+    evidence: Location  # the MAC or hostname; for --guest, the domain's name= in its config
 
 
-def join_guests(dom0: Host, guests: list[Host]) -> Iterator[GuestLink]:
-    """Join each guest tree to a domain of dom0: by a MAC of one of its interfaces equal to a vif's
-    mac= (case-insensitive), else by its hostname equal to the domain name; never by position."""
+def join_guests(dom0: Host, guests: list[Host], forced: Mapping[str, Domain] | None = None) -> Iterator[GuestLink]:
+    """Join each guest tree to a domain of dom0: to the domain `forced` gives for its label (`--guest`),
+    else by a MAC of one of its interfaces equal to a vif's mac= (case-insensitive), else by its
+    hostname equal to the domain name; never by position. A forced domain is not joined to another tree."""
+    forced = forced or {}
+    taken = [id(domain) for domain in forced.values()]
+    free = [domain for domain in dom0.domains if id(domain) not in taken]
     by_mac = {}
-    for domain in dom0.domains:
+    for domain in free:
         for vif in domain.vifs:
             mac = (vif.value("mac") or "").strip().lower()
             if mac:
                 by_mac.setdefault(mac, domain)
-    by_name = {domain.name: domain for domain in dom0.domains if domain.name}
+    by_name = {domain.name: domain for domain in free if domain.name}
     for guest in guests:
+        domain = forced.get(guest.label)
+        if domain is not None:
+            yield GuestLink(guest, domain, "--guest", domain.name_location)
+            continue
         link = _link_by_mac(guest, by_mac) or _link_by_hostname(guest, by_name)
         if link is not None:
             yield link

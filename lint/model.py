@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from xennet.pcap.captures import CaptureSet
 
     from .host import GuestLink, Host
+    from .inventory import InventoryEntry
 
 # Settings that make an xl/xm file a domain config rather than xl.conf or something else.
 DOMAIN_KEYS = frozenset(
@@ -65,7 +66,7 @@ class LintModel:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why) not analyzed
     analyzed: list[str] = field(default_factory=list)  # every file that was read and parsed, in order
     # every input (folder file, archive member, capture) and what it was recognized as, in order
-    inventory: list[tuple[str, str]] = field(default_factory=list)
+    inventory: list[InventoryEntry] = field(default_factory=list)
     hosts: list[Host] = field(default_factory=list)  # one per input tree (lint/runner.py)
     dom0: Host | None = None
     guest_links: list[GuestLink] = field(default_factory=list)

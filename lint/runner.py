@@ -1,13 +1,16 @@
 """`xennet lint`'s pipeline: discover -> load/parse -> model (domains, hosts) -> rules -> sorted findings.
 
-Each folder the user names is one host tree (a dom0 or a guest); files named one by one form one
+Each folder or archive the user names is one host tree (a dom0 or a guest), or, for a case folder,
+each of its subfolders that looks like a host (xennet/discover.py); files named one by one form one
 more tree. The dom0 is the first tree with Xen facts (domain configs, xl list, xenstore), else the
-first tree; the others are guests, joined to their domains by MAC or hostname.
+first tree, never a tree named by `--guest`; the others are guests, joined to their domains by
+`--guest`, else by MAC, else by hostname.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from xennet.correlate import run_rules
@@ -20,8 +23,9 @@ from .classify import kind_by_path
 from .facts import ConfigFile, ParseProblem
 from .host import Host, build_host, join_guests
 from .hostfacts import HostFacts
+from .inventory import InventoryEntry, config_summary, facts_summary
 from .load import Loaded, load_input
-from .model import LintModel, build_model
+from .model import Domain, LintModel, build_model
 from .sources.interfaces import resolve_sources, source_directives
 
 Progress = Callable[[list[Candidate]], Iterable[Candidate]]
@@ -48,17 +52,23 @@ class _Tree:
     facts: HostFacts = field(default_factory=HostFacts)
 
 
+class GuestOptionError(Exception):
+    """A `--guest NAME=PATH` that cannot be applied: PATH is no host tree, or NAME no domain of the dom0."""
+
+
 def lint_paths(
     paths: Iterable[str],
     rules: Sequence[Rule],
     progress: Progress | None = None,
     captures: CaptureOptions | None = None,
+    guests: Mapping[str, str] | None = None,
 ) -> LintResult:
     """Lint every input under `paths` with `rules`; `progress` may wrap the list of files (a progress bar).
-    `captures` says how capture files are read (ports, MTUs, engine).
+    `captures` says how capture files are read (ports, MTUs, engine); `guests` ({domain name: tree
+    path}) joins those trees to those domains of the dom0.
 
-    Raises MissingPathError for a path that does not exist."""
-    model = load_model(paths, progress, captures)
+    Raises MissingPathError for a path that does not exist, GuestOptionError for a bad `guests` entry."""
+    model = load_model(paths, progress, captures, guests)
     return LintResult(model=model, findings=run_rules(model, rules))
 
 
@@ -66,27 +76,63 @@ def load_model(
     paths: Iterable[str],
     progress: Progress | None = None,
     captures: CaptureOptions | None = None,
+    guests: Mapping[str, str] | None = None,
 ) -> LintModel:
     """Read and parse every input and assemble the model, without judging anything. Capture files
-    (pcap, pcapng) are read after the host model is built, so their ports can take its MTUs."""
+    (pcap, pcapng) are read after the host model is built, so their ports can take its MTUs. A tree
+    named in `guests` that is not among `paths` is read too."""
     inputs = _Inputs()
-    candidates = list(iter_candidates(paths))
+    candidates = list(iter_candidates(paths, _recognized_at_top))
+    guest_trees = _guest_trees(guests or {}, candidates)
     sourced = _sourced_by_interfaces(candidates)
     for candidate in progress(candidates) if progress else candidates:
         inputs.add(candidate, "interfaces" if candidate.path in sourced else None)
     trees = inputs.trees.values()
     model = build_model([c for tree in trees for c in tree.configs], inputs.problems, inputs.skipped)
     model.analyzed = inputs.analyzed
-    model.inventory = inputs.inventory
+    model.inventory = [_with_config_facts(model, entry) for entry in inputs.inventory]
     model.hosts = [_host(tree, model) for tree in trees]
-    _choose_dom0(model)
+    _choose_dom0(model, guest_trees)
     if inputs.capture_paths or (captures is not None and captures.ports):
         model.captures = load_captures(inputs.capture_paths, captures, model, inputs.capture_bytes)
         named = captures.ports.values() if captures is not None else ()
         added = [path for path in dict.fromkeys(named) if path not in inputs.analyzed]
         model.analyzed.extend(added)
-        model.inventory.extend((path, "capture (--port)") for path in added)
+        model.inventory.extend(InventoryEntry(path, "capture (--port)") for path in added)
     return model
+
+
+def _recognized_at_top(path: str) -> bool:
+    """Whether a file at a folder's top level makes the folder a host tree (not a case folder): xennet
+    reads it as a host source or a Xen config. A capture does not: cases keep captures at the top."""
+    return not is_capture(path) and bool(load_input(path, explicit=False).kind)
+
+
+def _guest_trees(guests: Mapping[str, str], candidates: list[Candidate]) -> dict[str, str]:
+    """{tree label: domain name} for `--guest NAME=PATH`; a PATH that is not one of the trees read
+    from `candidates` is read as one more input (its candidates are added)."""
+    labels = {os.path.realpath(c.root): c.root for c in candidates if c.root is not None}
+    trees: dict[str, str] = {}
+    for name, path in guests.items():
+        real = os.path.realpath(path)
+        if real not in labels:
+            inside = next((label for root, label in labels.items() if real.startswith(root + os.sep)), None)
+            if inside is not None:
+                raise GuestOptionError(f"--guest {name}={path}: {path} is part of the host tree {inside}")
+            added = list(iter_candidates([path], _recognized_at_top))
+            candidates.extend(added)
+            labels.update((os.path.realpath(c.root), c.root) for c in added if c.root is not None)
+        if real not in labels:
+            raise GuestOptionError(f"--guest {name}={path}: {path} is not one host tree (a folder or an archive)")
+        trees[labels[real]] = name
+    return trees
+
+
+def _with_config_facts(model: LintModel, entry: InventoryEntry) -> InventoryEntry:
+    """A Xen config's entry with the domains and defaults it gave (known once the model is built)."""
+    if entry.facts or entry.path not in {config.path for config in model.files}:
+        return entry
+    return InventoryEntry(entry.path, entry.recognized_as, config_summary(model, entry.path))
 
 
 @dataclass
@@ -100,36 +146,41 @@ class _Inputs:
     problems: list[ParseProblem] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     analyzed: list[str] = field(default_factory=list)
-    inventory: list[tuple[str, str]] = field(default_factory=list)
+    inventory: list[InventoryEntry] = field(default_factory=list)
 
     def add(self, candidate: Candidate, forced: str | None) -> None:
         """Read one candidate; `forced` is the host source kind it must be read as, if any."""
         if candidate.refused is not None:
             self.problems.append(ParseProblem(ARCHIVE_REFUSED, candidate.refused, Location(candidate.path)))
-            self.inventory.append((candidate.path, f"refused: {candidate.refused}"))
+            self.inventory.append(InventoryEntry(candidate.path, f"refused: {candidate.refused}"))
+        elif candidate.skipped is not None:
+            self.skipped.append((candidate.path, candidate.skipped))
+            self.inventory.append(InventoryEntry(candidate.path, f"skipped: {candidate.skipped}"))
         elif is_capture(candidate.path, candidate.data):
             self.capture_paths.append(candidate.path)
             if candidate.data is not None:
                 self.capture_bytes[candidate.path] = candidate.data
             self.analyzed.append(candidate.path)
-            self.inventory.append((candidate.path, "capture"))
+            self.inventory.append(InventoryEntry(candidate.path, "capture"))
         else:
             self._load(candidate, forced)
 
     def _load(self, candidate: Candidate, forced: str | None) -> None:
-        label = candidate.root or LOOSE_FILES
-        tree = self.trees.setdefault(label, _Tree(label))
+        """Read one file into its tree; a tree exists once one of its files gave a config or facts."""
         loaded = load_input(candidate.path, candidate.explicit, candidate.relative, forced, candidate.data)
         if loaded.config is not None or loaded.facts is not None:
             self.analyzed.append(candidate.path)
-        if loaded.config is not None:
-            tree.configs.append(loaded.config)
-        if loaded.facts is not None:
-            tree.facts.merge(loaded.facts)
+            label = candidate.root or LOOSE_FILES
+            tree = self.trees.setdefault(label, _Tree(label))
+            if loaded.config is not None:
+                tree.configs.append(loaded.config)
+            if loaded.facts is not None:
+                tree.facts.merge(loaded.facts)
         self.problems.extend(loaded.problems)
         if loaded.skipped:
             self.skipped.append((candidate.path, loaded.skipped))
-        self.inventory.append((candidate.path, _recognized_as(loaded)))
+        facts = facts_summary(loaded.facts) if loaded.facts is not None else ()
+        self.inventory.append(InventoryEntry(candidate.path, _recognized_as(loaded), facts))
 
 
 def _recognized_as(loaded: Loaded) -> str:
@@ -180,10 +231,37 @@ def _host(tree: _Tree, model: LintModel) -> Host:
     )
 
 
-def _choose_dom0(model: LintModel) -> None:
-    if not model.hosts:
-        return
-    dom0 = next((host for host in model.hosts if host.has_xen_facts), model.hosts[0])
-    dom0.is_dom0 = True
-    model.dom0 = dom0
-    model.guest_links = list(join_guests(dom0, [host for host in model.hosts if host is not dom0]))
+def _choose_dom0(model: LintModel, guest_trees: Mapping[str, str]) -> None:
+    """The dom0 is the first tree with Xen facts, else the first tree, never a `--guest` tree; the
+    others are joined to its domains. Raises GuestOptionError for a bad `--guest`."""
+    candidates = [host for host in model.hosts if host.label not in guest_trees]
+    dom0 = next((host for host in candidates if host.has_xen_facts), candidates[0] if candidates else None)
+    forced = _forced_domains(model, dom0, guest_trees)
+    if dom0 is not None:
+        dom0.is_dom0 = True
+        model.dom0 = dom0
+        model.guest_links = list(join_guests(dom0, [host for host in model.hosts if host is not dom0], forced))
+
+
+def _forced_domains(model: LintModel, dom0: Host | None, guest_trees: Mapping[str, str]) -> dict[str, Domain]:
+    """{tree label: domain} for the `--guest` trees."""
+    read = {host.label for host in model.hosts}
+    forced = {}
+    for label, name in guest_trees.items():
+        if label not in read:
+            raise GuestOptionError(f"--guest {name}={label}: nothing in {label} was read as host facts or configs")
+        forced[label] = _domain_named(dom0, name, label)
+    return forced
+
+
+def _domain_named(dom0: Host | None, name: str, path: str) -> Domain:
+    """The dom0's domain `name`; the error lists the names it has."""
+    domain = next((d for d in dom0.domains if d.name == name), None) if dom0 is not None else None
+    if domain is not None:
+        return domain
+    if dom0 is None:
+        where = "there is no dom0 tree (every tree given is a --guest)"
+    else:
+        known = sorted({d.name for d in dom0.domains if d.name})
+        where = f"dom0 {dom0.label} has " + (f"the domains {', '.join(known)}" if known else "no domain configs")
+    raise GuestOptionError(f"--guest {name}={path}: {name} is not a domain of the dom0; {where}")

@@ -1,9 +1,11 @@
 """Read a bundle archive (tar, compressed tar, zip) member by member in memory, never extracting it.
 
 Archives come from customers and are untrusted. A member is refused, with an ArchiveProblem naming it,
-when its path is absolute or climbs out with `..`, when it is a link (a bundle's links are never
-followed, whatever they point at), a device or a FIFO, or when it is too large or compressed so well
-that it is a decompression bomb. Reading then goes on with the next member. A damaged archive keeps the
+when its path is absolute or climbs out with `..`, when it is a link that points out of the archive
+(an absolute target, or `..` above the archive's root), a device or a FIFO, or when it is too large or
+compressed so well that it is a decompression bomb. A link whose target stays inside the archive (a
+sosreport's `hostname -> sos_commands/general/hostname`) is a Link: it is not followed, the target is
+read as its own member. Reading then goes on with the next member. A damaged archive keeps the
 members read before the damage, and a problem says where it broke. Problems are data, not exceptions.
 
 The kind of archive is recognized by its content (magic numbers), not by its name. Python has no
@@ -16,6 +18,7 @@ import bz2
 import gzip
 import lzma
 import os
+import posixpath
 import shutil
 import stat
 import subprocess
@@ -30,6 +33,7 @@ MAX_MEMBER_BYTES = 256 * 1024 * 1024
 MAX_TOTAL_BYTES = 4 * 1024 * 1024 * 1024  # of all members of one archive, declared sizes
 MAX_RATIO = 200  # uncompressed : compressed, above it a member is a decompression bomb
 RATIO_FLOOR_BYTES = 1024 * 1024  # smaller members are not judged by their ratio (buffering blurs it)
+MAX_LINK_TARGET_BYTES = 4096  # PATH_MAX: a zip symlink's content is its target
 READ_BYTES = 1024 * 1024  # a member is read this much at a time, so a bomb is caught early
 BOMB = f"compressed more than {MAX_RATIO}:1 (a decompression bomb); not read"
 OVER_TOTAL = f"the archive holds more than {MAX_TOTAL_BYTES} bytes; this member and the rest were not read"
@@ -67,7 +71,16 @@ class ArchiveProblem:
     message: str
 
 
-ArchiveItem = Member | ArchiveProblem
+@dataclass(frozen=True)
+class Link:
+    """A symlink or hardlink member whose target is inside the archive: `target` is the path it resolves
+    to, from the archive's root (`./` and `..` resolved), so the target member is read, not the link."""
+
+    path: str
+    target: str
+
+
+ArchiveItem = Member | Link | ArchiveProblem
 
 
 def archive_kind(path: str) -> str | None:
@@ -195,6 +208,8 @@ def _tar_members(path: str, stream: IO[bytes], mode: str, compressed_fd: int) ->
 def _tar_member(path: str, tar: tarfile.TarFile, info: tarfile.TarInfo,
                 compressed_at: Callable[[], int]) -> ArchiveItem | None:
     """The member, or why it is refused; None for a folder (structure, not content)."""
+    if info.issym() or info.islnk():
+        return _link(path, info.name, info.linkname, "symlink" if info.issym() else "hardlink")
     refused = _refused_tar_member(info)
     if refused is not None:
         return ArchiveProblem(path, info.name, refused)
@@ -217,9 +232,6 @@ def _bounded_read(archive: str, name: str, handle: IO[bytes], compressed_at: Cal
 
 def _refused_tar_member(info: tarfile.TarInfo) -> str | None:
     """Why a tar member is not read, or None for a regular file or a folder with a safe path."""
-    if info.issym() or info.islnk():
-        kind = "symlink" if info.issym() else "hardlink"
-        return f"{kind} to {info.linkname}: links in a bundle are not followed; not read"
     if info.ischr() or info.isblk() or info.isfifo():
         return "device file or FIFO; not read"
     if not (info.isreg() or info.isdir()):
@@ -229,13 +241,32 @@ def _refused_tar_member(info: tarfile.TarInfo) -> str | None:
     return _unsafe_path(info.name)
 
 
+def _link(archive: str, name: str, target: str, kind: str) -> Link | ArchiveProblem:
+    """A Link when both the member and its target stay inside the archive, else why it is refused.
+    A symlink's target is relative to the link's folder; a tar hardlink names another member."""
+    unsafe = _unsafe_path(name)
+    if unsafe is not None:
+        return ArchiveProblem(archive, name, unsafe)
+    base = posixpath.dirname(_clean(name)) if kind == "symlink" else ""
+    target = target.replace("\\", "/")
+    resolved = posixpath.normpath(posixpath.join(base, target))
+    if _is_absolute(target) or resolved.split("/")[0] == "..":
+        return ArchiveProblem(archive, name, f"{kind} to {target} points out of the archive; not followed")
+    return Link(_clean(name), _clean(resolved))
+
+
 def _unsafe_path(name: str) -> str | None:
     parts = name.replace("\\", "/").split("/")
-    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+    if _is_absolute(name):
         return "absolute path; not read"
     if ".." in parts:
         return "path climbs out of the archive with `..`; not read"
     return None
+
+
+def _is_absolute(name: str) -> bool:
+    """`/etc/passwd`, `\\share\\x` or `C:...`."""
+    return name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":")
 
 
 def _clean(name: str) -> str:
@@ -252,6 +283,9 @@ def _read_zip(path: str) -> Iterator[ArchiveItem]:
     total = 0
     with archive:
         for info in archive.infolist():
+            if stat.S_ISLNK(info.external_attr >> 16):
+                yield _zip_link(path, archive, info)
+                continue
             refused = _refused_zip_member(info)
             if refused is not None:
                 yield ArchiveProblem(path, info.filename, refused)
@@ -267,8 +301,6 @@ def _read_zip(path: str) -> Iterator[ArchiveItem]:
 
 def _refused_zip_member(info: zipfile.ZipInfo) -> str | None:
     mode = info.external_attr >> 16
-    if stat.S_ISLNK(mode):
-        return "symlink: links in a bundle are not followed; not read"
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
         return "device file or FIFO; not read"
     if info.file_size > MAX_MEMBER_BYTES:
@@ -285,6 +317,16 @@ def _zip_member(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> A
             return Member(_clean(info.filename), handle.read(MAX_MEMBER_BYTES))
     except (*_DAMAGE, RuntimeError, NotImplementedError) as error:
         return ArchiveProblem(path, info.filename, f"damaged member: {_reason(error)}; not read")
+
+
+def _zip_link(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Link | ArchiveProblem:
+    """A zip symlink stores its target as its content."""
+    if info.file_size > MAX_LINK_TARGET_BYTES:
+        return ArchiveProblem(path, info.filename, f"symlink with a {info.file_size}-byte target; not followed")
+    read = _zip_member(path, archive, info)
+    if isinstance(read, ArchiveProblem):
+        return read
+    return _link(path, info.filename, read.data.decode("utf-8", errors="replace"), "symlink")
 
 
 def _too_large(size: int) -> str:

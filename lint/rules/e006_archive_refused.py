@@ -1,8 +1,10 @@
 """A member of a bundle archive that xennet refused to read, or an archive it could not read to the end.
 
 Bundles come from other machines and are untrusted: a member whose path is absolute or climbs out
-with `..`, a symlink or hardlink (a bundle's links are never followed), a device file or FIFO, a
-member too large or compressed so well that it is a decompression bomb is not read. A damaged
+with `..`, a symlink or hardlink pointing out of the archive (an absolute target, or `..` above its
+root), a device file or FIFO, a member too large or compressed so well that it is a decompression
+bomb is not read. Links are never followed: one whose target is inside the archive is no problem, it
+is listed as skipped and its target is read as a member of its own. A damaged
 archive keeps the members before the damage. Every other member is still analyzed."""
 
 from __future__ import annotations

@@ -45,7 +45,8 @@ def test_every_piece_of_evidence_is_under_it(output: list[str]) -> None:
     explained = [line.split()[2] for line in output if line.startswith("      fixtures/")]
     assert explained == ["N170", "P120", "P140"]
     assert "    explains 3 finding(s):" in output
-    assert "    related: fixtures/demo/sosreport-guest3.tar.xz!/etc/sysconfig/network-scripts/ifcfg-eth0.3:1:8" in output
+    guest_vlan = "fixtures/demo/sosreport-guest3.tar.xz!/etc/sysconfig/network-scripts/ifcfg-eth0.3:1:8"
+    assert f"    related: {guest_vlan}" in output
     assert "    related: fixtures/demo/sosreport-dom0.tar.xz!/sos_commands/kernel/lsmod:5:1" in output
     assert "    related: fixtures/demo/captures/vif4.0.pcap" in output
     assert ("          evidence: vif3.0 frame 13 at 2009-02-01T00:00:06.000000Z: echo request seq 6, IP length 1505,"
@@ -54,8 +55,21 @@ def test_every_piece_of_evidence_is_under_it(output: list[str]) -> None:
 
 def test_nothing_else_is_reported_and_both_ports_are_listed(output: list[str]) -> None:
     assert "4 findings (4 errors, 0 warnings, 0 info) in 20 files." in output
-    ports = [line.split()[0] for line in output[output.index(next(l for l in output if l.startswith("port "))) + 1:]]
-    assert ports == ["vif3.0", "vif4.0"]
+    header = next(index for index, line in enumerate(output) if line.startswith("port "))
+    assert [line.split()[0] for line in output[header + 1:]] == ["vif3.0", "vif4.0"]
+
+
+def test_explained_findings_do_not_repeat_the_root_cause(output: list[str]) -> None:
+    """Under the root cause, the explained findings show their evidence, not the locations and the
+    fix the root cause already lists."""
+    nested = output[output.index("    explains 3 finding(s):") + 1:]
+    assert not any(line.lstrip().startswith(("related:", "fix:")) for line in nested if line.startswith("      "))
+
+
+def test_output_is_the_readme_example(output: list[str]) -> None:
+    golden = (ROOT / "tests" / "golden" / "demo.txt").read_text()
+    assert "\n".join(output) + "\n" == golden
+    assert f"$ xennet bundle fixtures/demo\n{golden}```" in (ROOT / "README.md").read_text()
 
 
 def _generator():

@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterable, Iterator
 import click
 
 from xennet import __version__
+from xennet.archive import archive_kind
 from xennet.discover import Candidate, MissingPathError
-from xennet.findings import Severity, flatten
-from xennet.lint.runner import LintResult, lint_paths, load_model
+from xennet.findings import Severity, by_importance, flatten
+from xennet.lint.runner import GuestOptionError, LintResult, lint_paths, load_model
 from xennet.pcap.load import CaptureOptions
 from xennet.registry import Rule, all_rules, find_rule, select_rules, unknown_codes
 from xennet.report import html_report, json_report, model_report, ports_report, rules_doc, text
@@ -87,7 +88,8 @@ def lint(paths: tuple[str, ...], output_format: str, select: tuple[str, ...], ig
     """Lint Xen configs and dom0/guest network sources under PATHS (files or folders).
 
     Each folder is one host tree (a dom0, or a guest: sosreport, xen-bugtool, a copy of /etc, a folder
-    of command outputs); files named one by one form one more tree."""
+    of command outputs), or a case folder of such trees side by side (see `xennet bundle --help`);
+    files named one by one form one more tree."""
     rules = _rules(select, ignore)
     try:
         result = _run_with_progress(paths, rules)
@@ -142,39 +144,69 @@ def pcap_command(files: tuple[str, ...], port_options: tuple[str, ...], mtu_opti
 @main.command("bundle")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--inventory", is_flag=True,
-              help="After the findings, list every input file and archive member and what it was read as.")
+              help="After the findings, list what each host tree was taken for, then every input file and archive"
+                   " member, what it was read as and the facts it gave.")
+@click.option("--guest", "guest_options", multiple=True, metavar="NAME=PATH",
+              help="The host tree at PATH (a folder or an archive, read even when not among PATHS) is the guest of"
+                   " the dom0's domain NAME, whatever its MACs and hostname say. Repeatable.")
 @_PORT_OPTION
 @_MTU_OPTION
 @_finding_options
 @_html_option
-def bundle_command(paths: tuple[str, ...], inventory: bool, port_options: tuple[str, ...],
-                   mtu_options: tuple[str, ...], output_format: str, select: tuple[str, ...],
-                   ignore: tuple[str, ...], fail_on: str, color: str, verbose: bool, html_path: str | None) -> None:
+def bundle_command(paths: tuple[str, ...], inventory: bool, guest_options: tuple[str, ...],
+                   port_options: tuple[str, ...], mtu_options: tuple[str, ...], output_format: str,
+                   select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str, color: str, verbose: bool,
+                   html_path: str | None) -> None:
     """Analyze support bundles PATHS together: folders and archives (.tar, .tar.gz, .tar.xz, .tar.bz2,
     .tar.zst, .zip; sosreport, xen-bugtool or any copy of /etc and command outputs) and loose captures.
 
-    Each folder or archive is one host tree (the dom0 bundle and the guest bundles). Archives are read
-    in memory, never extracted; members that are unsafe (absolute paths, `..`, links, devices, bombs)
-    are refused with an E006 finding and the rest is analyzed. Prints the findings, then each capture
-    port's statistics when there are captures."""
+    Each folder or archive is one host tree (the dom0 bundle and the guest bundles), except a case
+    folder: a folder with no `sos_commands`, `etc`, `proc` or `sys` folder and no host source or Xen
+    config at its top level, whose subfolders have them. Each such subfolder is one host tree; the
+    case folder's other files (captures, notes) are still read. The dom0 is the first tree with Xen
+    facts; the other trees are joined to its domains by --guest, else by MAC, else by hostname.
+
+    Archives are read in memory, never extracted; members that are unsafe (absolute paths, `..`, links
+    out of the archive, devices, bombs) are refused with an E006 finding and the rest is analyzed.
+    Links inside a tree are not followed: their targets are read where they are. Prints the findings,
+    then each capture port's statistics when there are captures."""
     ports, mtus = _ports_and_mtus(port_options, mtu_options)
-    missing = next((path for path in ports.values() if not os.path.exists(path)), None)
+    guests = _guest_paths(guest_options)
+    missing = next((path for path in [*ports.values(), *guests.values()] if not os.path.exists(path)), None)
     if missing is not None:
         raise click.UsageError(f"no such file or directory: {missing}")
-    result = _run_with_captures(paths, _rules(select, ignore), CaptureOptions(ports=ports, mtus=mtus))
+    try:
+        result = _run_with_captures(paths, _rules(select, ignore), CaptureOptions(ports=ports, mtus=mtus), guests)
+    except GuestOptionError as error:
+        raise click.UsageError(str(error)) from None
+    result.findings = by_importance(result.findings)
     captures = result.model.captures.ports if result.model.captures is not None else []
-    entries = result.model.inventory if inventory else None
     if output_format == "json":
         document = ports_report.render_json(_lint_json(result), captures)
-        click.echo(document if entries is None else inventory_report.render_json(document, entries))
+        click.echo(inventory_report.render_json(document, result.model) if inventory else document)
     else:
         _print_result(result, output_format, color, verbose)
         if captures:
             click.echo(ports_report.render_text(captures))
-        if entries is not None:
-            click.echo(inventory_report.render_text(entries))
+        if inventory:
+            click.echo(inventory_report.render_text(result.model))
     _write_html(result, html_path)
     sys.exit(_exit_code(result, Severity.parse(fail_on)))
+
+
+def _guest_paths(values: tuple[str, ...]) -> dict[str, str]:
+    """--guest NAME=PATH as {name: path}; a NAME or a PATH given twice, or a PATH that is a plain file,
+    is a usage error."""
+    pairs = _pairs(values, "--guest", "NAME=PATH")
+    for index, (name, path) in enumerate(pairs):
+        twice = next((other for other in pairs[:index] if other[0] == name or other[1] == path), None)
+        if twice is not None:
+            raise click.UsageError(f"--guest {name}={path}: conflicts with --guest {twice[0]}={twice[1]}"
+                                   " (one tree per domain, one domain per tree)")
+        if os.path.isfile(path) and archive_kind(path) is None:
+            raise click.UsageError(f"--guest {name}={path}: {path} is a file; PATH must be a host tree"
+                                   " (a folder or an archive)")
+    return dict(pairs)
 
 
 def _ports_and_mtus(port_options: tuple[str, ...], mtu_options: tuple[str, ...]) -> tuple[dict[str, str],
@@ -185,12 +217,13 @@ def _ports_and_mtus(port_options: tuple[str, ...], mtu_options: tuple[str, ...])
     return ports, mtus
 
 
-def _run_with_captures(paths: tuple[str, ...], rules: list[Rule], options: CaptureOptions) -> LintResult:
+def _run_with_captures(paths: tuple[str, ...], rules: list[Rule], options: CaptureOptions,
+                       guests: dict[str, str] | None = None) -> LintResult:
     """`_run_with_progress` with a progress bar over the capture bytes; a missing path is a usage error."""
     progress = _ByteProgress()
     options.progress = progress
     try:
-        return _run_with_progress(paths, rules, options)
+        return _run_with_progress(paths, rules, options, guests)
     except MissingPathError as error:
         raise click.UsageError(f"no such file or directory: {error}") from None
     finally:
@@ -199,12 +232,17 @@ def _run_with_captures(paths: tuple[str, ...], rules: list[Rule], options: Captu
 
 def _assignments(values: tuple[str, ...], option: str, form: str) -> dict[str, str]:
     """("vif1.0=a.pcap",) -> {"vif1.0": "a.pcap"}; a value without a name or a value is a usage error."""
-    pairs: dict[str, str] = {}
+    return dict(_pairs(values, option, form))
+
+
+def _pairs(values: tuple[str, ...], option: str, form: str) -> list[tuple[str, str]]:
+    """("vif1.0=a.pcap",) -> [("vif1.0", "a.pcap")]; a value without a name or a value is a usage error."""
+    pairs = []
     for value in values:
         name, equals, item = value.partition("=")
         if not equals or not name.strip() or not item.strip():
             raise click.UsageError(f"{option} {value!r}: expected {form}")
-        pairs[name.strip()] = item.strip()
+        pairs.append((name.strip(), item.strip()))
     return pairs
 
 
@@ -218,8 +256,8 @@ def _mtu_value(name: str, value: str) -> int:
     return mtu
 
 
-def _run_with_progress(paths: tuple[str, ...], rules: list[Rule], captures: CaptureOptions | None = None
-                       ) -> LintResult:
+def _run_with_progress(paths: tuple[str, ...], rules: list[Rule], captures: CaptureOptions | None = None,
+                       guests: dict[str, str] | None = None) -> LintResult:
     """A progress bar on a terminal for big trees; quiet otherwise (CI logs, pipes)."""
 
     def progress(candidates: list[Candidate]) -> Iterator[Candidate]:
@@ -229,7 +267,7 @@ def _run_with_progress(paths: tuple[str, ...], rules: list[Rule], captures: Capt
         with click.progressbar(candidates, label="Linting", file=sys.stderr, show_pos=True) as bar:
             yield from bar
 
-    return lint_paths(paths, rules, progress, captures)
+    return lint_paths(paths, rules, progress, captures, guests)
 
 
 class _ByteProgress:
@@ -286,7 +324,8 @@ def _exit_code(result: LintResult, fail_on: Severity) -> int:
 def model_command(paths: tuple[str, ...], output_format: str) -> None:
     """Print what xennet understood of PATHS: hosts, interfaces, bridges, domains and their vifs.
 
-    Each folder is one host tree (a dom0 or a guest); files named one by one form one more tree."""
+    Each folder is one host tree (a dom0 or a guest), or a case folder of such trees side by side (see
+    `xennet bundle --help`); files named one by one form one more tree."""
     try:
         model = load_model(paths)
     except MissingPathError as error:

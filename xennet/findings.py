@@ -98,3 +98,9 @@ class Finding:
 def flatten(findings: Iterable[Finding]) -> list[Finding]:
     """Every finding, root causes followed by the findings they explain (for counts and exit codes)."""
     return [inner for finding in findings for inner in finding.flattened()]
+
+
+def by_importance(findings: Iterable[Finding]) -> list[Finding]:
+    """Root causes first, then the other findings by severity, errors first; the order within each
+    (file and line) is kept. How a support engineer reads a bundle's report: the answer, then the rest."""
+    return sorted(findings, key=lambda finding: (not finding.explains, -finding.severity.rank))

@@ -23,23 +23,25 @@ def safe(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def format_finding(finding: Finding, color: bool, indent: str = "") -> str:
+def format_finding(finding: Finding, color: bool, indent: str = "", under: Finding | None = None) -> str:
     """The finding, its related locations, evidence and fix; a root cause's explained findings
-    follow it, indented."""
+    follow it, indented, without the related locations the root cause already shows and without their
+    own fixes (the root cause's fix is the one to apply)."""
     severity = finding.severity.value
     if color:
         severity = click.style(severity, fg=_COLORS[finding.severity], bold=True)
     where = safe(str(finding.location))
     head = f"{indent}{where}: {severity} {finding.rule_id} [{finding.slug}] {safe(finding.message)}"
+    shown = {under.location, *under.related} if under is not None else set()
     lines = [head]
-    lines.extend(f"{indent}    related: {safe(str(loc))}" for loc in finding.related)
+    lines.extend(f"{indent}    related: {safe(str(loc))}" for loc in finding.related if loc not in shown)
     lines.extend(f"{indent}    evidence: {safe(line)}" for line in finding.evidence)
-    if finding.fix:
+    if finding.fix and under is None:
         fix = safe(finding.fix)
         lines.append(f"{indent}    fix: {click.style(fix, fg='green') if color else fix}")
     if finding.explains:
         lines.append(f"{indent}    explains {len(finding.explains)} finding(s):")
-        lines.extend(format_finding(explained, color, indent + "      ") for explained in finding.explains)
+        lines.extend(format_finding(explained, color, indent + "      ", finding) for explained in finding.explains)
     return "\n".join(lines)
 
 

@@ -54,6 +54,25 @@ def _anywhere(*patterns: str) -> tuple[str, ...]:
     return tuple(p for pattern in patterns for p in (pattern, f"*/{pattern}"))
 
 
+def _bugtool(*names: str) -> tuple[str, ...]:
+    """Patterns for command outputs saved by xen-bugtool (XenServer/XCP-ng status report) in its
+    `bug-report-YYYYMMDDhhmmss/` folder, which xennet removes from an archive's member paths.
+
+    xen-bugtool (github.com/xenserver/status-report, file `xen-bugtool`, construct_filename) names a
+    command's output after the command line: the program's basename and its arguments joined by
+    "-" (spaces become "-", then "--" becomes "-", "/" becomes "%"), plus ".out" unless the name
+    already holds a dot: `ifconfig -a` -> ifconfig-a.out, `ip -s addr` -> ip-s-addr.out, `brctl
+    show` -> brctl-show.out, `sysctl -A` -> sysctl-A.out, `ethtool -k vif3.0` -> ethtool-k-vif3.0
+    (no .out). Plugins (/etc/xensource/bugtool/CAP/*.xml `<command>`) are named the same way:
+    `xm list` -> xm-list.out. Copied files keep their absolute path without the leading "/"
+    (etc/sysconfig/network-scripts/ifcfg-eth0, proc/net/vlan/config): `_anywhere` covers them.
+    """
+    return tuple(p for name in names for p in (name, f"bug-report-*/{name}", f"*/bug-report-*/{name}"))
+
+
+# /etc/hostname at the top of a tree that is a plain copy of /etc (`cp -a /etc guest3-etc`).
+_ETC_COPY_HOSTNAME = ("hostname", "HOSTNAME")
+
 # Order matters for content sniffing: the more specific formats first.
 KINDS: tuple[SourceKind, ...] = (
     SourceKind("proc-sys", sysctl.parse_proc_sys, _anywhere("proc/sys/*")),
@@ -76,40 +95,72 @@ KINDS: tuple[SourceKind, ...] = (
                   "lib/sysctl.d/*.conf", "usr/local/lib/sysctl.d/*.conf"),
         sysctl.looks_like_sysctl_conf,
     ),
-    SourceKind("sysctl-a", _plain(sysctl.parse_sysctl_output), _sos("sysctl_-a*"), sysctl.looks_like_sysctl_output),
+    SourceKind(
+        "sysctl-a",
+        _plain(sysctl.parse_sysctl_output),
+        _sos("sysctl_-a*") + _bugtool("sysctl-A.out", "sysctl-a.out"),
+        sysctl.looks_like_sysctl_output,
+    ),
     SourceKind(
         "network-bridge-status",
         _plain(network_bridge_status.parse_network_bridge_status),
-        _sos("network-bridge_status*"),
+        _sos("network-bridge_status*") + _bugtool("network-bridge-status.out"),
         network_bridge_status.looks_like,
     ),
     SourceKind(
         "ip",
         _plain(ip_link.parse_ip_link),
-        _sos("ip_*addr*", "ip_*link*", "ip_-o_*"),
+        _sos("ip_*addr*", "ip_*link*", "ip_-o_*") + _bugtool("ip-*addr*.out", "ip-*link*.out"),
         ip_link.looks_like,
     ),
-    SourceKind("ifconfig", _plain(ifconfig.parse_ifconfig), _sos("ifconfig*"), ifconfig.looks_like),
-    SourceKind("netstat-i", _plain(netstat_i.parse_netstat_i), _sos("netstat_-i*"), netstat_i.looks_like),
-    SourceKind("brctl", _plain(brctl.parse_brctl), _sos("brctl_show*", "bridge_*link*"), brctl.looks_like),
-    SourceKind("routes", _plain(routes.parse_routes), _sos("route_*", "ip_*route*"), routes.looks_like),
+    SourceKind(
+        "ifconfig",
+        _plain(ifconfig.parse_ifconfig),
+        _sos("ifconfig*") + _bugtool("ifconfig*.out"),
+        ifconfig.looks_like,
+    ),
+    SourceKind(
+        "netstat-i",
+        _plain(netstat_i.parse_netstat_i),
+        _sos("netstat_-i*") + _bugtool("netstat-i*.out"),
+        netstat_i.looks_like,
+    ),
+    SourceKind(
+        "brctl",
+        _plain(brctl.parse_brctl),
+        _sos("brctl_show*", "bridge_*link*") + _bugtool("brctl-show.out", "bridge-*link*.out"),
+        brctl.looks_like,
+    ),
+    SourceKind(
+        "routes",
+        _plain(routes.parse_routes),
+        _sos("route_*", "ip_*route*") + _bugtool("route-*.out", "ip-*route*.out"),
+        routes.looks_like,
+    ),
     SourceKind(
         "proc-net",
         _plain(proc_net.parse_proc_net),
-        _anywhere("proc/net/dev", "proc/net/vlan/config") + _sos("ethtool_-k_*"),
+        _anywhere("proc/net/dev", "proc/net/vlan/config") + _sos("ethtool_-k_*") + _bugtool("ethtool-k-*"),
         proc_net.looks_like,
     ),
-    SourceKind("xenstore", _plain(xenstore.parse_xenstore), _sos("xenstore-ls*", "xenstore_ls*"), xenstore.looks_like),
+    SourceKind(
+        "xenstore",
+        _plain(xenstore.parse_xenstore),
+        _sos("xenstore-ls*", "xenstore_ls*") + _bugtool("xenstore-ls*.out"),
+        xenstore.looks_like,
+    ),
     SourceKind(
         "xen-list",
         _plain(xen_list.parse_xen_list),
-        _sos("xl_list*", "xm_list*", "xl_network-list*"),
+        _sos("xl_list*", "xm_list*", "xl_network-list*")
+        + _bugtool("xl-list*.out", "xm-list*.out", "xl-network-list*.out", "xm-network-list*.out"),
         xen_list.looks_like,
     ),
     SourceKind(
         "system",
         _plain(system.parse_system),
-        _sos("uname_-a*", "lsmod*", "netstat_-s*", "hostname*") + _anywhere("etc/hostname", "etc/HOSTNAME"),
+        _sos("uname_-a*", "lsmod*", "netstat_-s*", "hostname*") + _anywhere("etc/hostname", "etc/HOSTNAME")
+        + _bugtool("uname-a.out", "lsmod.out", "netstat-s.out", "hostname.out") + _ETC_COPY_HOSTNAME,
         system.looks_like,
     ),
     # By content only: /etc/xen/scripts also holds Xen's own scripts, which are not wrappers.

@@ -564,6 +564,10 @@ OWNERS = {
     "jc-linux-proc-net-dev.txt": "proc_net",
     "insights-ethtool-*": "proc_net",
     "ethtool_-*": "proc_net",
+    # fixtures/bundles: the field case under xen-bugtool's names and under names a user chose
+    "ip-a*": "ip",
+    "brctl.out": "brctl",
+    "brctl-show.out": "brctl",
 }
 NOT_OURS = {"insights-ip-neigh-show.txt", "insights-ip-route-show-table-all.txt"}
 

@@ -4,15 +4,19 @@ headless Chromium (no console errors, root cause and pictures visible, a screens
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from html import unescape
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_bundle_layouts import CAPTURES as DEMO_CAPTURES
+from test_bundle_layouts import LAYOUTS
 
 from conftest import FIXTURES, lint_files, write_files
 from xennet.cli import main
@@ -163,3 +167,61 @@ def test_report_in_headless_chromium(name: str, reports: dict[str, tuple[LintRes
     assert root_cause in dom.split('id="root-causes"')[1].split('id="topology"')[0]
     assert picture in dom
     assert _console_errors(shot.stderr + dump.stderr) == []
+
+
+# Run in the browser on a copy of a report (the report itself has no script): what a user sees.
+VISIBILITY_PROBE = """<script>
+(() => {
+  const shown = (element) => {
+    if (!element) return false;
+    const box = element.getBoundingClientRect(), style = getComputedStyle(element);
+    return box.width > 0 && box.height > 0 && style.visibility !== "hidden" && style.display !== "none";
+  };
+  const svg = document.querySelector("#topology svg.topology");
+  const labels = svg ? [...svg.querySelectorAll("text")].filter(shown).map((t) => t.textContent) : [];
+  const rootCause = [...document.querySelectorAll("#root-causes .root-cause > .head .rule")].filter(shown);
+  const explained = [...document.querySelectorAll("#root-causes .root-cause .explained .rule")].filter(shown);
+  const threshold = [...document.querySelectorAll("#echo-sizes svg text")].filter(shown).map((t) => t.textContent);
+  document.body.dataset.probe = JSON.stringify({
+    rootCause: rootCause.map((e) => e.textContent), explained: explained.map((e) => e.textContent),
+    topology: shown(svg), labels, threshold,
+  });
+})();
+</script>"""
+PROBE = re.compile(r'data-probe="([^"]*)"')
+DEMO_ARCHIVES = sorted((FIXTURES / "demo").glob("sosreport-*.tar.xz"))
+
+
+def _layouts() -> dict[str, list[Path]]:
+    """The field case in every bundle layout (tests/test_bundle_layouts.py), and as the demo's archives
+    when they are there, each with the demo's captures."""
+    layouts = {name: [*trees, DEMO_CAPTURES] for name, (trees, _) in LAYOUTS.items()}
+    if DEMO_ARCHIVES:
+        layouts["demo"] = [*DEMO_ARCHIVES, DEMO_CAPTURES]
+    return layouts
+
+
+@pytest.mark.parametrize("layout", sorted(_layouts()))
+def test_bundle_layout_report_in_headless_chromium(layout: str, tmp_path: Path) -> None:
+    browser = _chromium()
+    report = tmp_path / f"{layout}.html"
+    result = CliRunner().invoke(main, ["bundle", *map(str, _layouts()[layout]), "--html", str(report)])
+    assert result.exit_code == 1, result.output
+    page = tmp_path / f"{layout}-probed.html"
+    page.write_text(report.read_text(encoding="utf-8").replace("</body>", VISIBILITY_PROBE + "</body>"),
+                    encoding="utf-8")
+    screenshot = tmp_path / f"html-report-layout-{layout}.png"
+    shot = _browse(browser, report, tmp_path / "profile", f"--screenshot={screenshot}")
+    assert screenshot.exists() and screenshot.stat().st_size > 10_000, shot.stderr[-2000:]
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copy(screenshot, ARTIFACTS / screenshot.name)
+    dump = _browse(browser, page, tmp_path / "profile", "--dump-dom")
+    assert dump.returncode == 0, dump.stderr[-2000:]
+    assert _console_errors(shot.stderr + dump.stderr) == []
+    probe = json.loads(unescape(PROBE.search(dump.stdout).group(1)))
+    assert probe["rootCause"] == ["C101"]
+    assert probe["explained"] == ["N170", "P120", "P140"]
+    assert probe["topology"] is True
+    for label in ("xenbr0", "vif3.0", "vif4.0", "guest3", "guest4", "peth0"):
+        assert label in probe["labels"], (label, probe["labels"])
+    assert "replies stop above 1500" in probe["threshold"]

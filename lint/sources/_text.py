@@ -22,6 +22,7 @@ from ..mac import normalize_mac, parse_mac
 T = TypeVar("T")
 
 _WORD = re.compile(r"\S+")
+TIMEOUT_MARKER = "** timeout **"
 _XEN_VIF = re.compile(r"vif\d+\.\d+")
 # qemu's tap for the emulated NIC of an HVM guest; the hotplug script renames it vifDOMID.DEVID-emu.
 _XEN_TAP = re.compile(r"tap\d+\.\d+|vif\d+\.\d+-emu")
@@ -61,10 +62,22 @@ class Reader:
         self.path = path
         self.text = text
         self.lines = [Line(number, line.rstrip("\r")) for number, line in enumerate(text.split("\n"), 1)]
-        self.last = max((line.number for line in self.lines if line.text.strip()), default=0)
         self.problems: list[ParseProblem] = []
+        self._drop_timeout_marker()
+        self.last = max((line.number for line in self.lines if line.text.strip()), default=0)
         self.cut: Line | None = None  # the last line, if whole_lines() found it cut
         self._starts = [0, *(match.end() for match in re.finditer("\n", text))]
+
+    def _drop_timeout_marker(self) -> None:
+        """xen-bugtool ends the output of a command it killed at its time limit with a line
+        `** timeout **` (run_proc_group in xen-bugtool of xenserver/status-report): that line is no
+        output of the command, and the lines above it are all there is."""
+        last = next((line for line in reversed(self.lines) if line.text.strip()), None)
+        if last is None or last.text.strip() != TIMEOUT_MARKER:
+            return
+        self.lines[last.number - 1] = Line(last.number, "")
+        self.problem("truncated", "the command was stopped at xen-bugtool's time limit (`** timeout **`): its "
+                     "output is incomplete", self.at(last))
 
     def whole_lines(self) -> list[Line]:
         """The lines without a last line that the output was cut in: commands print whole lines, so

@@ -43,6 +43,11 @@ _OUTPUT_LINE = re.compile(r"(?P<key>[^\s=]+) = ?(?P<value>.*)")
 _BSD_OUTPUT_LINE = re.compile(r"(?P<key>[^\s:=]+\.[^\s:=]+): ?(?P<value>.*)")
 # The top-level directories of /proc/sys: what tells a sysctl.conf line from other `key = value` files.
 _CONF_LINE = re.compile(r"\s*-?\s*(?:abi|crypto|debug|dev|fs|kernel|net|sunrpc|user|vm)[./][^\s=]*\s*=")
+# Keys the kernel shows but nobody can set (mode 0444 in /proc/sys): only `sysctl -a` output has them.
+_READ_ONLY_KEYS = frozenset({
+    "kernel.osrelease", "kernel.ostype", "kernel.version", "kernel.random.boot_id", "kernel.random.entropy_avail",
+    "fs.file-nr", "fs.inode-state", "fs.dentry-state", "kern.osrelease", "kern.ostype", "kern.version",
+})
 
 
 def parse_sysctl_output(text: str, path: str) -> HostFacts:
@@ -187,12 +192,17 @@ def running_sysctls(sysctls: Iterable[Sysctl]) -> dict[str, list[Sysctl]]:
 
 
 def looks_like_sysctl_output(text: str) -> bool:
-    """Many `key = value` lines and no comments: real `sysctl -a` output has hundreds of lines."""
+    """`key = value` lines and no comments: many of them (real `sysctl -a` output has hundreds of
+    lines), or fewer with a read-only key that only the kernel prints (an excerpt of the output,
+    such as `sysctl -a | grep -e bridge -e osrelease`; sysctl.conf cannot set these keys)."""
     lines = [line for line in _lines(text)[:200] if line.strip()]
-    if len(lines) < 20 or any(line.lstrip().startswith(("#", ";")) for line in lines):
+    if not lines or any(line.lstrip().startswith(("#", ";")) for line in lines):
         return False
-    keyed = sum(1 for line in lines if _OUTPUT_LINE.fullmatch(line) or _BSD_OUTPUT_LINE.fullmatch(line))
-    return keyed >= 0.9 * len(lines)
+    matches = [_OUTPUT_LINE.fullmatch(line) or _BSD_OUTPUT_LINE.fullmatch(line) for line in lines]
+    keyed = [match["key"] for match in matches if match is not None]
+    if len(lines) >= 20:
+        return len(keyed) >= 0.9 * len(lines)
+    return len(keyed) == len(lines) and any(key in _READ_ONLY_KEYS for key in keyed)
 
 
 def looks_like_sysctl_conf(text: str) -> bool:

@@ -21,6 +21,8 @@ from ._text import Reader
 _WHAT = "`xenstore-ls`"
 # `KEY = "VALUE"`, `KEY = "VALUE"  (n0,r3)` with -p; the value keeps any quote inside it.
 _NODE = re.compile(r'(?P<indent> *)(?P<key>\S+) = "(?P<value>.*)"(?:\s+\([^()]*\))?\s*$')
+# xen-bugtool replaces the value of a guest's clipboard nodes (filter_xenstore_secrets): not read.
+_FILTERED = re.compile(r" *\S+ = <filtered for security>\s*$")
 _VIF = re.compile(r"/local/domain/0/backend/vif/(?P<domid>\d+)/(?P<devid>\d+)(?:/(?P<key>[^/]+))?")
 _NAME = re.compile(r"/local/domain/(?P<domid>\d+)/name")
 # xenstore's unsanitise_value: \t \n \r, \xHH, \OOO; any other escaped character is itself.
@@ -48,6 +50,8 @@ def parse_xenstore(text: str, path: str) -> HostFacts:
     understood = False
     for line in reader.lines:
         if not line.text.strip():
+            continue
+        if _FILTERED.match(line.text):
             continue
         node = _NODE.match(line.text)
         if node is None:

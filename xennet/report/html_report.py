@@ -19,6 +19,7 @@ import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from xennet.discover import MEMBER_SEPARATOR
 from xennet.findings import Finding, Location, Severity, flatten
 from xennet.lint.runner import LintResult
 from xennet.pcap.captures import CapturedPort
@@ -37,10 +38,12 @@ SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 
 @dataclass(frozen=True)
 class Link:
-    """A location as the report shows it (`path:line:col`) and a file:// link to it."""
+    """A location as the report shows it (`path:line:col`, the path relative to the report's base
+    folder), a file:// link to it and its whole path (shown on hover)."""
 
     text: str
     href: str
+    title: str
 
 
 @dataclass
@@ -63,28 +66,47 @@ class FindingView:
         return safe(self.finding.fix)
 
 
-def link(location: Location) -> Link:
-    href = "file://" + quote(os.path.abspath(location.path))
+def link(location: Location, base: str = "") -> Link:
+    """`location` as a Link; its text drops the `base` folder that all the report's paths share."""
+    href = "file://" + quote(os.path.abspath(_on_disk(location.path)))
     if location.line:
         href += f"#L{location.line}"
-    return Link(safe(str(location)), href)
+    shown = str(location)
+    if base and location.path.startswith(base + "/"):
+        shown = shown[len(base) + 1:]
+    return Link(safe(shown), href, safe(str(location)))
 
 
-def _view(finding: Finding) -> FindingView:
+def _on_disk(path: str) -> str:
+    """The file on disk: an archive member (`bundle.tar.xz!/etc/xen/web01`) is in its archive."""
+    return path.split(MEMBER_SEPARATOR, 1)[0]
+
+
+def common_base(paths: list[str]) -> str:
+    """The folder that holds every input (`fixtures/demo` for its archives and captures), or ""
+    when they share none: sosreport members under it read `sosreport-dom0.tar.xz!/sos_commands/...`."""
+    folders = [os.path.dirname(_on_disk(path)) for path in paths]
+    if not folders or any(os.path.isabs(folder) != os.path.isabs(folders[0]) for folder in folders):
+        return ""
+    base = os.path.commonpath(folders) if all(folders) else ""
+    return "" if base in ("", os.sep, os.curdir) else base
+
+
+def _view(finding: Finding, base: str = "") -> FindingView:
     """The finding and, nested, the findings it explains (a root cause's `explains`)."""
-    explained = [_view(inner) for inner in finding.explains]
-    return FindingView(finding, link(finding.location), [link(loc) for loc in finding.related], explained)
+    explained = [_view(inner, base) for inner in finding.explains]
+    return FindingView(finding, link(finding.location, base), [link(loc, base) for loc in finding.related], explained)
 
 
 def _is_root_cause(finding: Finding) -> bool:
     return finding.rule_id.startswith(ROOT_CAUSE_FAMILY) or bool(finding.explains)
 
 
-def split_findings(findings: list[Finding]) -> tuple[list[FindingView], list[FindingView]]:
+def split_findings(findings: list[Finding], base: str = "") -> tuple[list[FindingView], list[FindingView]]:
     """Root causes (rule family C, else the errors when no C rule fired), each with the findings it
     explains nested under it, and every finding left."""
     causes = [f for f in findings if _is_root_cause(f)] or [f for f in findings if f.severity is Severity.ERROR]
-    return [_view(f) for f in causes], [_view(f) for f in findings if f not in causes]
+    return [_view(f, base) for f in causes], [_view(f, base) for f in findings if f not in causes]
 
 
 def _by_severity(views: list[FindingView]) -> list[tuple[str, list[FindingView]]]:
@@ -111,9 +133,9 @@ class PortView:
     histogram: Markup
 
 
-def _port_view(port: CapturedPort) -> PortView:
+def _port_view(port: CapturedPort, base: str) -> PortView:
     mtu = f"{port.mtu.value} ({port.mtu.origin})"
-    return PortView(safe(port.name), link(port.location), mtu, port.summary.packets, port.summary.largest_ip,
+    return PortView(safe(port.name), link(port.location, base), mtu, port.summary.packets, port.summary.largest_ip,
                     port.summary.fragments, histogram_svg(port.summary.frame_sizes, port.mtu.value))
 
 
@@ -152,9 +174,10 @@ class EchoChart:
 
 
 def echo_charts(result: LintResult) -> list[EchoChart]:
-    """For a P140 finding: each flow's echo requests by IP length, answered (green) or not (red)."""
+    """For a P140 finding (also one a root cause explains): each flow's echo requests by IP length,
+    answered (green) or not (red)."""
     captures = result.model.captures
-    if captures is None or not any(f.rule_id == ECHO_RULE for f in result.findings):
+    if captures is None or not any(f.rule_id == ECHO_RULE for f in flatten(result.findings)):
         return []
     requests = echo_requests(captures)
     charts = []
@@ -202,8 +225,9 @@ def _environment() -> Environment:
 
 def render_html(result: LintResult) -> str:
     """The whole report as one HTML document."""
-    roots, rest = split_findings(result.findings)
     model = result.model
+    base = common_base([*model.analyzed, *(path for path, _ in model.skipped)])
+    roots, rest = split_findings(result.findings, base)
     captures = model.captures.ports if model.captures is not None else []
     counts = Counter(f.severity.value for f in flatten(result.findings))
     return _environment().get_template("report.html.j2").render(
@@ -212,9 +236,10 @@ def render_html(result: LintResult) -> str:
         roots=roots,
         groups=_by_severity(rest),
         topology=_topology_svg(result),
-        ports=[_port_view(port) for port in captures],
+        ports=[_port_view(port, base) for port in captures],
         echo_charts=echo_charts(result),
-        analyzed=[link(Location(path)) for path in model.analyzed],
-        skipped=[(link(Location(path)), safe(reason)) for path, reason in model.skipped],
+        base=safe(base),
+        analyzed=[link(Location(path), base) for path in model.analyzed],
+        skipped=[(link(Location(path), base), safe(reason)) for path, reason in model.skipped],
         correlated=any(_is_root_cause(f) for f in result.findings),
     )

@@ -7,6 +7,7 @@ import pytest
 from conftest import FIXTURES
 from facts_helpers import by_name, printed, where
 from xennet.lint.hostfacts import HostFacts
+from xennet.lint.sources import ip_link
 from xennet.lint.sources.brctl import looks_like, parse_brctl, parse_brctl_show, parse_bridge_link
 
 CMD = FIXTURES / "cmd-output"
@@ -186,3 +187,26 @@ def test_every_cut_parses_without_raising(name):
     for end in range(len(text)):
         facts = parse_brctl(text[:end], "brctl")
         assert {problem.kind for problem in facts.problems} <= {"syntax", "truncated", "unrecognized"}
+
+
+def test_bridge_json_link_of_a_real_kernel():
+    """`bridge -j -d link` as `xennet collect` stores it, recorded on Linux 6.18 (iproute2 6.1): one
+    port per object, "link" the veth peer or the bridge (ignored), "state" the STP state."""
+    path = FIXTURES / "cmd-output" / "lab-bridge-j-d-link.json"
+    text = path.read_text()
+    assert looks_like(text) and not ip_link.looks_like(text)
+    facts = parse_brctl(text, str(path))
+    assert facts.problems == []
+    ports = {r.name: (r.source, r.master.value, r.mtu.value, r.options["port_state"].value) for r in facts.interfaces}
+    assert ports == {"vif1.0": ("bridge-link", "xenbr0", 1500, "disabled"),
+                     "vif2.0": ("bridge-link", "xenbr0", 1400, "disabled")}
+    vif2 = facts.interfaces[1]
+    assert (vif2.mtu.location.line, vif2.master.location.line) == (1, 1)
+    assert text[vif2.master.location.column - 1:].startswith('"xenbr0"')
+
+
+def test_bridge_json_without_ports_and_cut_short():
+    assert parse_brctl("[]\n", "bridge_-j_-d_link").problems == []
+    cut = parse_brctl('[{"ifindex":3,"ifname":"vif1.0","mtu":1500,"master":"xenbr0"},{"ifindex":4,"ifn', "b")
+    assert [r.name for r in cut.interfaces] == ["vif1.0"]
+    assert [(p.kind, p.location.line) for p in cut.problems] == [("truncated", 1)]

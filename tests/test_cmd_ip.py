@@ -561,6 +561,7 @@ OWNERS = {
     "insights-brctl-*": "brctl",
     "brctl_show*": "brctl",
     "bridge_*link*": "brctl",
+    "lab-bridge-j-d-link.json": "brctl",
     "jc-linux-proc-net-dev.txt": "proc_net",
     "insights-ethtool-*": "proc_net",
     "ethtool_-*": "proc_net",

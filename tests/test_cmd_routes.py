@@ -266,3 +266,9 @@ def test_looks_like_route_outputs():
 def test_never_raises(text):
     parse_routes(text, "r")
     looks_like(text)
+
+
+def test_ip_json_without_routes():
+    """A network namespace without addresses: `ip -j route` prints `[]`, which is an answer, not junk."""
+    facts = parse_routes("[]\n", "ip_-j_route")
+    assert (facts.routes, facts.problems) == ([], [])

@@ -11,6 +11,7 @@ import click
 
 from xennet import __version__
 from xennet.archive import archive_kind
+from xennet.collect.command import collect_command
 from xennet.discover import Candidate, MissingPathError
 from xennet.findings import Severity, by_importance, flatten
 from xennet.lint.runner import GuestOptionError, LintResult, lint_paths, load_model
@@ -316,6 +317,9 @@ def _exit_code(result: LintResult, fail_on: Severity) -> int:
     if any(finding.severity.rank >= fail_on.rank for finding in flatten(result.findings)):
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+main.add_command(collect_command)
 
 
 @main.command("model")

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from xennet.findings import Location
 
@@ -176,3 +178,67 @@ def xen_kind(name: str) -> str | None:
     if _XEN_TAP.fullmatch(name):
         return "tap"
     return None
+
+
+class JsonListReader:
+    """A JSON list of objects (`ip -j`, `bridge -j`) read object by object, so that a cut list still
+    gives its first objects; each value is located by its key inside its object (json gives no
+    positions). Subclasses turn an object into a record with `_record`."""
+
+    def __init__(self, reader: Reader, source: str) -> None:
+        self.reader = reader
+        self.text = reader.text
+        self.source = source
+
+    def read(self) -> list[InterfaceRecord]:
+        records = []
+        for start, end, item in self._objects():
+            if isinstance(item, dict) and item:  # ip -j prints {} for the interfaces a filter drops
+                record = self._record(item, start, end)
+                if record:
+                    records.append(record)
+        return records
+
+    def _record(self, item: dict[str, Any], start: int, end: int) -> InterfaceRecord | None:
+        raise NotImplementedError
+
+    def _objects(self) -> Iterator[tuple[int, int, Any]]:
+        decoder = json.JSONDecoder()
+        text = self.text
+        position = self._skip(text.index("[") + 1)
+        while position < len(text) and text[position] != "]":
+            try:
+                item, end = decoder.raw_decode(text, position)
+            except json.JSONDecodeError as error:
+                self._error(error.pos, error.msg)
+                return
+            yield position, end, item
+            position = self._skip(end)
+            if text.startswith(",", position):
+                position = self._skip(position + 1)
+            elif not text.startswith("]", position):
+                self._error(position, "expected ',' or ']'")
+                return
+        if position >= len(text):
+            self._error(position, "the list is not closed")
+        elif text[position + 1 :].strip():
+            self._error(self._skip(position + 1), "text after the JSON list")
+
+    def _skip(self, position: int) -> int:
+        while position < len(self.text) and self.text[position].isspace():
+            position += 1
+        return position
+
+    def _error(self, position: int, message: str) -> None:
+        kind = "syntax" if self.text.rstrip().endswith("]") else "truncated"
+        self.reader.problem(kind, f"JSON: {message}", self.reader.at_offset(min(position, len(self.text))))
+
+    def _find(self, start: int, end: int, *keys: str) -> int:
+        """Where the value of the first key is, then the second key after it, ...; `start` if not found."""
+        position = start
+        for key in keys:
+            match = re.compile(rf'"{re.escape(key)}"\s*:\s*').search(self.text, position, end)
+            if not match:
+                return start
+            position = match.end()
+        return position

@@ -17,15 +17,21 @@ its `mac`. A port record's master is located at the port's line: that line makes
     2: vif1.0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 master xenbr0 state forwarding priority 32 cost 100
 
 "state forwarding" is the port's STP state, kept as options["port_state"] (as `ip -d link` gives it);
-`bridge -d link` adds indented lines of port flags, which are skipped.
+`bridge -d link` adds indented lines of port flags, which are skipped. `bridge -j [-d] link` (what
+`xennet collect` stores) prints the same as a JSON list, one object per port; there "link" is the
+bridge, not a lower device, and "state" the STP state:
+
+    [{"ifindex":3,"link":"xenbr0","ifname":"vif1.0","flags":["BROADCAST","UP"],"mtu":1500,
+      "master":"xenbr0","state":"forwarding","priority":32,"cost":2}]
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..hostfacts import Fact, HostFacts, InterfaceRecord
-from ._text import Line, Reader, flags_state, read_link_values
+from ._text import JsonListReader, Line, Reader, flags_state, read_link_values
 
 _SHOW_HEADER = re.compile(r"bridge name\s+bridge id\s+STP enabled\s+interfaces\s*$")
 _BRIDGE = re.compile(
@@ -38,13 +44,23 @@ _LINK = re.compile(
 )
 
 
+_JSON_PORT = re.compile(r'"ifname"\s*:.*"master"\s*:', re.DOTALL)
+_JSON_NOT_PORT = re.compile(r'"(?:operstate|link_type|addr_info)"\s*:')  # `ip -j link/addr` objects
+
+
 def looks_like(text: str) -> bool:
-    """True for `brctl show` and `bridge link` outputs."""
+    """True for `brctl show`, `bridge link` and `bridge -j link` outputs."""
+    if text.lstrip().startswith("["):
+        return _JSON_PORT.search(text) is not None and _JSON_NOT_PORT.search(text) is None
     return _is_show(text) or _is_bridge_link(text)
 
 
 def parse_brctl(text: str, path: str) -> HostFacts:
-    """The bridges and ports of `brctl show` or of `bridge link`, whichever `text` is."""
+    """The bridges and ports of `brctl show`, `bridge link` or `bridge -j link`, whichever `text` is."""
+    if text.lstrip().startswith("["):
+        reader = Reader(path, text)
+        return reader.finish(HostFacts(interfaces=_BridgeJsonReader(reader, "bridge-link").read()), "bridge -j link",
+                             understood=True)
     if _is_bridge_link(text) and not _is_show(text):
         return parse_bridge_link(text, path)
     return parse_brctl_show(text, path)
@@ -133,3 +149,28 @@ def _link_port(reader: Reader, line: Line, match: re.Match[str]) -> InterfaceRec
     if "state" in values:
         record.options["port_state"] = at(values["state"][1], line, values["state"][0])
     return record
+
+
+class _BridgeJsonReader(JsonListReader):
+    """`bridge -j link`: one "bridge-link" record per port object (an empty list: no ports)."""
+
+    def _record(self, item: dict[str, Any], start: int, end: int) -> InterfaceRecord | None:
+        def at(key: str) -> Fact[str]:
+            return Fact(str(item[key]), self.reader.at_offset(self._find(start, end, key)))
+
+        if not isinstance(item.get("ifname"), str):
+            self.reader.problem("syntax", "JSON: a port without ifname", self.reader.at_offset(start))
+            return None
+        record = InterfaceRecord(item["ifname"], self.source, at("ifname").location)
+        flags = [str(flag) for flag in item["flags"]] if isinstance(item.get("flags"), list) else []
+        record.options["flags"] = Fact(",".join(flags), self.reader.at_offset(self._find(start, end, "flags")))
+        record.state = Fact(flags_state(flags), record.options["flags"].location)
+        if "ifindex" in item:
+            record.options["ifindex"] = at("ifindex")
+        if isinstance(item.get("mtu"), int):
+            record.mtu = Fact(item["mtu"], at("mtu").location)
+        if isinstance(item.get("master"), str):
+            record.master = at("master")
+        if isinstance(item.get("state"), str):
+            record.options["port_state"] = at("state")
+        return record

@@ -219,7 +219,8 @@ def _json_routes(text: str) -> list[dict[str, object]] | None:
 
 def _parse_json(reader: Reader) -> HostFacts:
     facts = HostFacts()
-    routes = _json_routes(reader.text) or []
+    parsed = _json_routes(reader.text)
+    routes = parsed or []
     # json gives no positions: the n-th "dst" key is the n-th route (next hops have no "dst").
     starts = [match.start() for match in re.finditer(r'"dst"\s*:', reader.text)]
     for index, item in enumerate(routes):
@@ -231,7 +232,7 @@ def _parse_json(reader: Reader) -> HostFacts:
         hops = item["nexthops"] if isinstance(item.get("nexthops"), list) else [item]
         for hop in (hop for hop in hops if isinstance(hop, dict)):
             facts.routes.extend(read.routes(_json_text(hop.get("gateway")), _json_text(hop.get("dev")), here))
-    return reader.finish(facts, "`ip -j route`", bool(routes))
+    return reader.finish(facts, "`ip -j route`", parsed is not None)  # `[]`: a namespace without routes
 
 
 def _json_text(value: object) -> str | None:

@@ -4,7 +4,9 @@ their port. Whole-column numpy over the ports' notable rows (they hold every ICM
 IP packet above the port limit).
 
 A packet crossing a bridge is captured on several ports: echo requests are counted once (by
-requester, target, echo id and sequence number), and a reply seen on any port answers them. A
+requester, target, echo id and sequence number), and a reply seen on any port answers them. A flow
+is one requester pinging one target, whatever the echo ids: each `ping` run has its own id, and the
+size where replies stop shows across runs (`ping -s 1376`, then `ping -s 1377`). A
 fragmented echo message is recognized by its first fragment (the one with the ICMP header) and
 sized by its whole datagram: `ping -s 1473` over a 1500 MTU is a 1501-byte request in two pieces.
 """
@@ -69,7 +71,7 @@ def destination(row: np.void) -> str:
 
 @dataclass(frozen=True)
 class EchoFlow:
-    """The echo requests of one requester to one target with one echo id, each request once (its
+    """The echo requests of one requester to one target, each request once (its
     first sighting), in time order; `answered` and `judged` are masks over them. A request is judged
     when answered or sent at least REPLY_GRACE_NS before the end of the capture."""
 
@@ -86,10 +88,6 @@ class EchoFlow:
         return destination(self.requests.rows[0])
 
     @property
-    def ident(self) -> int:
-        return int(self.requests.rows["icmp_id"][0])
-
-    @property
     def unanswered(self) -> np.ndarray:
         return self.judged & ~self.answered
 
@@ -101,8 +99,8 @@ class EchoFlow:
 @dataclass(frozen=True)
 class EchoRequests:
     """Every echo request seen on any port, once each, in time order, with its flow (a dense id per
-    requester, target and echo id) and whether it was answered and judged (see EchoFlow). A capture
-    can hold a flow per packet (a scan, random echo ids): flows are only built when asked for."""
+    requester and target) and whether it was answered and judged (see EchoFlow). A capture can hold
+    a flow per packet (a scan of many targets): flows are only built when asked for."""
 
     requests: Sightings
     flow: np.ndarray
@@ -146,7 +144,7 @@ def echo_requests(captures: CaptureSet) -> EchoRequests:
     replies = gather(captures, is_echo_reply).rows
     answered = rows_in(request_key, _columns(replies, (*_DST, *_SRC, "icmp_id", "icmp_seq")))
     judged = answered | (requests.rows["time_ns"] <= capture_end(captures) - REPLY_GRACE_NS)
-    return EchoRequests(requests, key_ids(request_key[:, :5]), answered, judged)
+    return EchoRequests(requests, key_ids(request_key[:, :4]), answered, judged)  # requester, target
 
 
 @dataclass(frozen=True)

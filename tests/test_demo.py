@@ -35,7 +35,7 @@ def test_the_root_cause_comes_first_with_the_sysctl_line(output: list[str]) -> N
         " [bridge-nf-drops-reassembled] large packets die on bridge xenbr0: vif3.0 -> vif4.0: 10 of 15 frame(s)"
         " never left on vif4.0")
     assert output[0].endswith(
-        "vif3.0: 198.18.3.3 -> 198.18.3.4 (echo id 14941): 5 of 11 echo request(s) unanswered: answered up to"
+        "vif3.0: 198.18.3.3 -> 198.18.3.4: 5 of 11 echo request(s) unanswered: answered up to"
         " IP length 1500, none from 1501 up (P140); bridge netfilter reassembles their fragments there (N170,"
         " sysctl_-a:7) and kernel 2.6.18-128.el5xen forwards the reassembled packets whole, above the MTU,"
         " instead of refragmenting them")

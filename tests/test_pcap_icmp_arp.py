@@ -79,7 +79,7 @@ def test_corpus_pings_all_answered():
     echo = echo_requests(load_captures([str(PCAP / "icmp-5-pings-b.pcap")]))
     assert set(echo.flow.tolist()) == {0}
     flow = echo.echo_flow(0)
-    assert (flow.requester, flow.target, flow.ident) == ("192.168.0.30", "8.8.8.8", 1)
+    assert (flow.requester, flow.target, int(flow.requests.rows["icmp_id"][0])) == ("192.168.0.30", "8.8.8.8", 1)
     assert (len(flow.requests), int(flow.answered.sum()), flow.not_judged) == (5, 5, 0)
 
 
@@ -88,7 +88,8 @@ def test_corpus_unanswered_echo_at_the_end_is_not_judged():
     echo = echo_requests(capture)
     assert set(echo.flow.tolist()) == {0}
     flow = echo.echo_flow(0)
-    assert (flow.requester, flow.target, flow.ident) == ("2001:db8:2::2", "fe80::6600:6aff:fe5b:8f4a", 0xFACE)
+    assert (flow.requester, flow.target) == ("2001:db8:2::2", "fe80::6600:6aff:fe5b:8f4a")
+    assert set(flow.requests.rows["icmp_id"].tolist()) == {0xFACE}
     assert (len(flow.requests), int(flow.answered.sum()), flow.not_judged) == (1, 0, 1)
     assert [f.rule_id for f in lint_corpus("ipv6-atomic-frag-packet-too-big.pcap")] == ["P141"]
 
@@ -98,7 +99,7 @@ def test_size_threshold_where_replies_stop(tmp_path):
     findings = lint(tmp_path, {"vif1.0": pings(sizes, answered_up_to=1500)})
     (finding,) = [f for f in findings if f.rule_id == "P140"]
     assert finding.severity.value == "error"
-    assert finding.message == ("vif1.0: 198.18.0.1 -> 198.18.0.2 (echo id 7): 4 of 10 echo request(s) unanswered:"
+    assert finding.message == ("vif1.0: 198.18.0.1 -> 198.18.0.2: 4 of 10 echo request(s) unanswered:"
                                " answered up to IP length 1500, none from 1501 up")
     assert len(finding.evidence) == 4
     assert finding.evidence[0] == ("vif1.0 frame 13 at 2023-11-14T22:13:26.000000Z: echo request seq 6,"
@@ -121,7 +122,7 @@ def test_fragmented_pings_count_by_their_whole_size(tmp_path):
     for seq in (3, 4, 5):
         frames += [(seq + i * 0.0001, f) for i, f in enumerate(fragmented(8, 1505, seq, a, b))]
     (finding,) = lint(tmp_path, {"vif1.0": [*frames, (8, ipv4_frame(100))]})
-    assert finding.message == ("vif1.0: 198.18.0.1 -> 198.18.0.2 (echo id 7): 3 of 5 echo request(s) unanswered:"
+    assert finding.message == ("vif1.0: 198.18.0.1 -> 198.18.0.2: 3 of 5 echo request(s) unanswered:"
                                " answered up to IP length 1501, none from 1505 up")
     assert finding.evidence[0] == ("vif1.0 frame 7 at 2023-11-14T22:13:23.000000Z: echo request seq 3,"
                                    " IP length 1505, no reply captured")
@@ -147,7 +148,7 @@ def test_reply_on_another_port_answers_and_copies_count_once(tmp_path):
                    (2, ping(1600, 3)), (4, ipv4_frame(100))],
     }
     (finding,) = lint(tmp_path, ports)
-    assert finding.message == ("vif1.0: 198.18.0.1 -> 198.18.0.2 (echo id 7): 1 of 3 echo request(s) unanswered:"
+    assert finding.message == ("vif1.0: 198.18.0.1 -> 198.18.0.2: 1 of 3 echo request(s) unanswered:"
                                " answered up to IP length 100, none from 1600 up")
 
 
@@ -160,11 +161,20 @@ def test_requests_in_the_last_second_are_left_out(tmp_path):
     assert lint(tmp_path / "late", {"vif1.0": frames[2:]}) == []
 
 
-def test_flows_are_told_apart_by_echo_id(tmp_path):
-    frames = [(0, ping(100, 1, ident=1)), (0.001, pong(100, 1, ident=1)), (0.5, ping(100, 1, ident=2)),
+def test_separate_ping_runs_to_one_target_make_one_flow(tmp_path):
+    """`ping -s 72` then `ping -s 1572`: two echo ids, one threshold."""
+    frames = [(0, ping(100, 1, ident=1)), (0.001, pong(100, 1, ident=1)), (0.5, ping(1600, 1, ident=2)),
               (3, ipv4_frame(100))]
     (finding,) = lint(tmp_path, {"vif1.0": frames})
-    assert "(echo id 2): 1 of 1 echo request(s)" in finding.message
+    assert finding.message.endswith("198.18.0.2: 1 of 2 echo request(s) unanswered: answered up to IP length 100,"
+                                    " none from 1600 up")
+
+
+def test_flows_are_told_apart_by_target(tmp_path):
+    other = icmp_frame(100, seq=1, ident=7, src="198.18.0.1", dst="198.18.0.9")
+    frames = [(0, ping(100, 1)), (0.001, pong(100, 1)), (0.5, other), (3, ipv4_frame(100))]
+    (finding,) = lint(tmp_path, {"vif1.0": frames})
+    assert "198.18.0.1 -> 198.18.0.9: 1 of 1 echo request(s)" in finding.message
 
 
 # --- P141 frag-needed-seen ------------------------------------------------------------------------
@@ -318,9 +328,9 @@ def test_one_mac_per_address_is_clean(tmp_path):
 
 
 def test_many_flows_are_summed_up_after_the_busiest(tmp_path):
-    """A scan (an echo id per request) must not print a finding per request: the MAX_GROUPS flows
+    """A scan (a target per request) must not print a finding per request: the MAX_GROUPS flows
     with the most unanswered requests one by one, the rest in one finding."""
-    flows = [icmp_frame(100, ident=ident, seq=1, src="198.18.0.1", dst="198.18.0.2") for ident in range(30)]
+    flows = [icmp_frame(100, ident=7, seq=1, src="198.18.0.1", dst=f"198.18.1.{host}") for host in range(30)]
     busiest = [icmp_frame(100, ident=99, seq=seq, src="198.18.0.1", dst="198.18.0.3") for seq in range(3)]
     frames = [*flows, *busiest, ipv4_frame(100)]
     start = 1_700_000_000.0
@@ -328,9 +338,9 @@ def test_many_flows_are_summed_up_after_the_busiest(tmp_path):
     (tmp_path / "vif1.0.pcap").write_bytes(pcap_bytes(frames, times=times))
     found = [f for f in lint_paths([str(tmp_path)], select_rules(("P140",))).findings]
     assert len(found) == MAX_GROUPS + 1
-    assert sum("198.18.0.3 (echo id 99): 3 of 3" in f.message for f in found) == 1
+    assert sum("198.18.0.3: 3 of 3" in f.message for f in found) == 1
     (summary,) = [f for f in found if "more echo flow" in f.message]
-    assert summary.message == (f"{30 + 1 - MAX_GROUPS} more echo flow(s) (requester, target, echo id) with"
+    assert summary.message == (f"{30 + 1 - MAX_GROUPS} more echo flow(s) (requester, target) with"
                                f" {30 + 1 - MAX_GROUPS} unanswered echo request(s) in all, not listed one by one")
 
 

@@ -45,7 +45,7 @@ def _threshold(answered: np.ndarray, unanswered: np.ndarray) -> str:
 def _message(flow: EchoFlow, ports: list[str]) -> str:
     unanswered = flow.unanswered
     judged = int(flow.judged.sum())
-    message = (f"{', '.join(ports)}: {flow.requester} -> {flow.target} (echo id {flow.ident}):"
+    message = (f"{', '.join(ports)}: {flow.requester} -> {flow.target}:"
                f" {int(unanswered.sum())} of {judged} echo request(s) unanswered:"
                f" {_threshold(flow.requests.size[flow.answered], flow.requests.size[unanswered])}")
     if flow.not_judged:
@@ -76,6 +76,6 @@ def check(model) -> Iterator[Problem]:
                       related=tuple(p.location for p in seen[1:]), evidence=evidence, subject=seen[0].name)
     if len(flows) > MAX_GROUPS:
         rest = flows[MAX_GROUPS:]
-        yield Problem(f"{len(rest)} more echo flow(s) (requester, target, echo id) with"
+        yield Problem(f"{len(rest)} more echo flow(s) (requester, target) with"
                       f" {echo.unanswered_count(rest)} unanswered echo request(s) in all, not listed one by one",
                       ports[0].location)

@@ -184,7 +184,7 @@ def echo_charts(result: LintResult) -> list[EchoChart]:
     for flow_id in requests.flows_with_unanswered()[:MAX_ECHO_CHARTS].tolist():
         flow = requests.echo_flow(flow_id)
         sizes = flow.requests.size.astype(np.int64)
-        title = safe(f"{flow.requester} -> {flow.target} (echo id {flow.ident})")
+        title = safe(f"{flow.requester} -> {flow.target}")
         charts.append(EchoChart(title, size_chart_svg(sizes[flow.answered], sizes[flow.unanswered])))
     return charts
 

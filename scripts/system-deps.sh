@@ -5,7 +5,9 @@
 #   tshark tcpdump  capture tests (later issues)
 #   chromium        headless browser test of the --html report
 #   zstd            .tar.zst bundles (`xennet bundle`) and their tests
-PACKAGES="libxenmisc4.17 tshark tcpdump chromium zstd"
+#   iproute2 iptables ethtool iputils-ping
+#                   the namespace lab (tests/lab): bridge, veths, bridge netfilter + conntrack, offloads, ping
+PACKAGES="libxenmisc4.17 tshark tcpdump chromium zstd iproute2 iptables ethtool iputils-ping"
 missing=""
 for package in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing="$missing $package"

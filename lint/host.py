@@ -26,6 +26,9 @@ RUNTIME_SOURCES = (
 )
 CONFIG_SOURCES = ("ifcfg", "interfaces")
 XEN_BACKEND_MAC = "fe:ff:ff:ff:ff:ff"  # the dom0 side of every vif: never a guest's MAC
+# The kinds of a guest's own NICs: netfront's shows no kind in `ip -d link`, a guest in a network
+# namespace (a container, the test lab) has a veth; VLANs, bridges, bonds and tunnels are not NICs.
+NIC_KINDS = (None, "phys", "veth")
 
 
 def _source_rank(source: str) -> int:

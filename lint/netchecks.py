@@ -19,7 +19,7 @@ from typing import Any
 
 from xennet.findings import Location
 
-from .host import CONFIG_SOURCES, Host, Interface
+from .host import CONFIG_SOURCES, NIC_KINDS, Host, Interface
 from .hostfacts import Fact
 from .mac import normalize_mac, parse_mac
 from .runner import LOOSE_FILES
@@ -35,9 +35,6 @@ _VLAN_PLUS_VID = re.compile(r"vlan(?P<vid>[0-9]{1,9})")
 _HOST_PRIVATE_BRIDGE = re.compile(r"virbr[0-9]+|docker0|lxcbr0|cni-podman[0-9]+|podman[0-9]+")
 # Outputs that list every interface of the host (brctl, ethtool and /proc/net/vlan list some).
 _LISTING_SOURCES = ("ip-link", "ip-addr", "ifconfig", "proc-net-dev")
-# Interface kinds that can be a guest's NIC (a netfront device); VLANs and bridges on top of it
-# carry the same MAC and are not the NIC itself.
-_NIC_KINDS = (None, "phys")
 
 
 # --- how messages name things ----------------------------------------------------------------
@@ -158,7 +155,7 @@ def other_sources(host: Host, interface: Interface) -> list[str]:
 def guest_nics(guest: Host) -> Iterator[tuple[Interface, str]]:
     """The guest's NICs (not VLANs, bridges or bonds on top of them) with each MAC they have."""
     for _, interface in sorted(guest.interfaces.items()):
-        if interface.kind in _NIC_KINDS and not is_vlan(interface) and ":" not in interface.name:
+        if interface.kind in NIC_KINDS and not is_vlan(interface) and ":" not in interface.name:
             for mac in dict.fromkeys(fact.value.lower() for fact in interface.macs()):
                 yield interface, mac
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from xennet.findings import Location
 
 from .facts import ConfigFormat
-from .host import RUNTIME_SOURCES, XEN_BACKEND_MAC, Host, Interface
+from .host import NIC_KINDS, RUNTIME_SOURCES, XEN_BACKEND_MAC, Host, Interface
 from .hostfacts import Fact
 from .hostquery import DomVif, default_bridge, short
 from .mac import normalize_mac, parse_mac
@@ -368,7 +368,7 @@ def host_macs(host: Host) -> set[str]:
 def nics(host: Host) -> list[Interface]:
     """A host's Ethernet interfaces with a MAC (not loopback, VLANs, bridges, bonds or tunnels,
     which copy or make up their MACs)."""
-    found = [i for i in host.interfaces.values() if i.kind in (None, "phys") and i.name != "lo" and i.macs()]
+    found = [i for i in host.interfaces.values() if i.kind in NIC_KINDS and i.name != "lo" and i.macs()]
     return sorted(found, key=lambda i: natural_key(i.name))
 
 

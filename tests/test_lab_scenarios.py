@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from lab import BRIDGE, Lab, missing_requirements
-from lab.snapshot import snapshot_dom0, snapshot_guest
+from lab.bundle import dom0_bundle, guest_bundle
 
 from xennet.findings import Finding, Severity
 from xennet.lint.runner import lint_paths
@@ -78,8 +78,8 @@ def run_lab(tmp_path: Path) -> Iterator[Callable[..., Outcome]]:
         with Lab(workdir=tmp_path, **options) as lab:  # type: ignore[arg-type]
             with lab.capture(tmp_path / "captures") as captures:
                 replies = traffic(lab)
-            trees = [snapshot_dom0(lab, tmp_path / "dom0")]
-            trees += [snapshot_guest(lab, guest.name, tmp_path / guest.name) for guest in lab.guests]
+            trees = [dom0_bundle(lab, tmp_path / "dom0")]
+            trees += [guest_bundle(lab, guest.name, tmp_path / guest.name) for guest in lab.guests]
             dropped = lab.counters("dom0", "vif2.0")["tx_dropped"]
         vifs = judge(trees, [captures["vif1.0"], captures["vif2.0"]])
         return Outcome(replies, vifs, judge(trees, [captures[BRIDGE]]), captures, trees, dropped)

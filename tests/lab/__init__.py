@@ -14,7 +14,7 @@ reassembles bridged fragments only when something in dom0 uses it (the lab's ipt
 is no 802.1Q support, so a guest's VLAN interface is a TAP device plus a tagging process
 (helpers.py `vlan-shim`).
 
-The support bundle of dom0 and the guests is written by tests/lab/snapshot.py.
+The support bundles of dom0 and the guests are written by `xennet collect` (tests/lab/bundle.py).
 """
 
 from __future__ import annotations

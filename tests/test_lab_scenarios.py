@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from lab import BRIDGE, Lab, missing_requirements
-from lab.bundle import dom0_bundle, guest_bundle
+from lab.bundle import collecting, dom0_bundle, guest_bundle
 
 from xennet.findings import Finding, Severity
 from xennet.lint.runner import lint_paths
@@ -288,3 +288,41 @@ def test_vlan_loss_between_ports(run_lab: Callable[..., Outcome]) -> None:
     findings = judge(outcome.trees, [outcome.captures[port] for port in DOM0_PORTS])
     root = only([f for f in findings if f.rule_id == "C102"])
     assert any(f.rule_id == "P120" and LOST_AT_1405.match(f.message) for f in root.explains)
+
+
+# --- xennet collect's own captures ----------------------------------------------------------------
+
+
+def test_collect_bundle_with_its_captures_gives_the_diagnosis(tmp_path: Path) -> None:
+    """`xennet collect --capture` in dom0 while the lab's own tcpdumps run: the bundle alone (no Xen
+    facts added, no other capture) holds the same frames as the lab's captures and gives the same root
+    cause as scenario 2."""
+    reason = missing_requirements()
+    if reason:
+        pytest.skip(reason)
+    archive = tmp_path / "dom0.tar.gz"
+    options = ("--capture", "8s", "--ports", "vif*", "--snaplen", "65535")
+    with (
+        Lab(workdir=tmp_path, port_mtus={"vif2.0": 1400}) as lab,
+        lab.capture(tmp_path / "captures") as captures,
+        collecting(lab, "dom0", archive, ("vif1.0", "vif2.0"), *options),
+    ):
+        replies = pings(DST, THRESHOLD_SIZES, df=True)(lab)
+    assert replies == {1376: 3, 1377: 0, 1472: 0}
+    result = lint_paths([str(archive)], select_rules(()))
+    ports = {port.name: port for port in result.model.captures.ports}
+    assert sorted(ports) == ["vif1.0", "vif2.0"]
+    for name, largest in (("vif1.0", 1500), ("vif2.0", 1404)):  # the collector saw what the lab's tcpdump saw
+        lab_port = load_captures([str(captures[name])]).ports[0]
+        assert lab_port.summary.largest_ip == ports[name].summary.largest_ip == largest
+        assert _echo_frames(ports[name]) == _echo_frames(lab_port) > 0, name
+    root = only([f for f in result.findings if f.rule_id == "C102"])
+    assert explained(root) == ["N132", "P120", "P140"]
+    lost = only([f for f in root.explains if f.rule_id == "P120"])
+    assert LOST_AT_1405.match(lost.message), lost.message
+
+
+def _echo_frames(port: CapturedPort) -> int:
+    """ICMP frames on the port (echo requests and replies, fragments included)."""
+    notable = port.notable
+    return int(((notable["ip_version"] == 4) & (notable["proto"] == 1)).sum())

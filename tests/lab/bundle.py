@@ -12,21 +12,49 @@ where a real guest's would read `vlan protocol 802.1Q id VID`).
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import tarfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from . import Lab, run
+from . import STARTUP_TIMEOUT, Lab, run
 
 XENNET = Path(sys.executable).with_name("xennet")
 
 
+def _collect_command(role: str, archive: Path, options: tuple[str, ...]) -> tuple[str, ...]:
+    """`xennet collect -o ARCHIVE OPTIONS` in a UTS namespace whose hostname is `role`."""
+    set_hostname = 'hostname "$1" && shift && exec "$@"'
+    return ("unshare", "--uts", "sh", "-c", set_hostname, "collect", role, str(XENNET), "collect", "-o", str(archive),
+            *options)
+
+
 def collect(lab: Lab, role: str, archive: Path, *options: str) -> Path:
     """Run `xennet collect -o ARCHIVE OPTIONS` as host `role` (dom0, dom1, ...) and return the archive."""
-    command = 'hostname "$1" && shift && exec "$@"'
-    run("unshare", "--uts", "sh", "-c", command, "collect", role, str(XENNET), "collect", "-o", str(archive),
-        *options, namespace=lab.namespace(role))
+    run(*_collect_command(role, archive, options), namespace=lab.namespace(role))
     return archive
+
+
+@contextmanager
+def collecting(lab: Lab, role: str, archive: Path, ports: tuple[str, ...], *options: str) -> Iterator[Path]:
+    """Run `xennet collect --capture ...` as host `role` in the background: yields once its capture
+    files of `ports` exist (its tcpdumps are listening), and waits for it to write `archive` on leaving."""
+    command = ["ip", "netns", "exec", lab.namespace(role), *_collect_command(role, archive, options)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not all(any(archive.parent.glob(f".xennet-collect-*/**/{port}.pcap")) for port in ports):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"xennet collect did not start capturing on {ports}: {process.communicate()}")
+            time.sleep(0.1)
+        yield archive
+    finally:
+        _, errors = process.communicate(timeout=60)
+    if process.returncode != 0:
+        raise RuntimeError(f"xennet collect failed ({process.returncode}): {errors.strip()}")
 
 
 SHARED_FILES = ("etc/", "run/", "usr/")  # copies of the test machine's files, not the namespace's

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -22,6 +22,9 @@ from xennet.findings import Location
 
 from .summary import PortSummary
 from .table import CaptureProblem, CaptureStats
+
+if TYPE_CHECKING:
+    from xennet.lint.host import Host
 
 T = TypeVar("T")
 DEFAULT_MTU = 1500
@@ -49,9 +52,36 @@ class PortMtu:
     location: Location | None = None  # where the host model read it
 
 
+# Port roles (decided by portkind.port_role, which documents the rules).
+BRIDGE_PORT = "bridge port"
+BRIDGE_DEVICE = "bridge device"
+GUEST_SIDE = "guest side"
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class PortRole:
+    """Where a capture was taken, and why xennet believes so.
+
+    `host` and `interface` name the interface the capture shows: a dom0 interface for every role but
+    GUEST_SIDE, the guest's own interface for GUEST_SIDE (its MTU is the port's). `compared`: whether
+    the rules that compare ports (MAC learning, P102, P111, P112, P120, P160) take this port."""
+
+    kind: str
+    why: str
+    compared: bool
+    host: Host | None = None
+    interface: str = ""
+
+
+# The role of a port read without a model: compared with the other ports, as `xennet pcap a b` does.
+UNKNOWN_ROLE = PortRole(UNKNOWN, "no host model, compared as a port", True)
+
+
 @dataclass
 class CapturedPort:
-    """One capture point (a vif/tap/bridge port): see the module docstring for what is kept."""
+    """One capture point (a vif/tap/bridge port, a bridge device, a guest's interface): see the
+    module docstring for what is kept; `role` (portkind.port_role) is decided once, by the loader."""
 
     name: str
     path: str  # the capture file
@@ -62,6 +92,7 @@ class CapturedPort:
     summary: PortSummary = field(default_factory=PortSummary)
     problem: CaptureProblem | None = None
     stats: CaptureStats = field(default_factory=CaptureStats)
+    role: PortRole = UNKNOWN_ROLE
 
     @property
     def location(self) -> Location:
@@ -78,6 +109,11 @@ class CaptureSet:
     ports: list[CapturedPort] = field(default_factory=list)
     engine: str = "native"
     _derived: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def compared(self) -> list[CapturedPort]:
+        """The ports that rules comparing ports take (PortRole.compared), in capture-set order."""
+        return [port for port in self.ports if port.role.compared]
 
     def port(self, name: str) -> CapturedPort | None:
         return next((p for p in self.ports if p.name == name), None)

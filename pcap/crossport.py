@@ -1,6 +1,9 @@
 """Which frames that entered the bridge on one captured port left it on another: facts for rules
 that compare the ports of one dom0 bridge (each capture file is one port, all stamped by the same
-dom0 clock).
+dom0 clock). Only the ports whose role is compared (CaptureSet.compared: bridge ports, and unknown
+ones without a host model) take part: a capture on the bridge device sees each forwarded frame at
+the instant its ingress port does, and a guest's own capture sees the guest's frames before its
+vif, so either would stand in for a port in the MAC learning below.
 
 MAC learning, as the bridge does it: a frame seen on several ports (the same traffic fingerprint
 within WINDOW_NS) entered the bridge by the port where it has the earliest time. Each such frame is
@@ -177,8 +180,8 @@ class Delivery:
 
 
 def deliveries(captures: CaptureSet, window_ns: int = WINDOW_NS) -> list[Delivery]:
-    """One Delivery per ordered pair of ports with at least one frame expected on the second one."""
-    ports = [port for port in captures.ports if len(port.traffic)]
+    """One Delivery per ordered pair of compared ports with at least one frame expected on the second one."""
+    ports = [port for port in captures.compared if len(port.traffic)]
     if len(ports) < 2:
         return []
     copies = all_copies(ports, window_ns)

@@ -4,8 +4,10 @@ A port is named by the pcapng interface's if_name, else by the file name (`vif3.
 `vif3.0-20260102T030405.pcap` are both vif3.0), unless `--port NAME=FILE` names it. A Linux cooked
 v2 interface (SLL2, what `tcpdump -i any` writes) is split by the interface index of each packet:
 that port is the dom0 interface with this ifindex in the host model, else `<name>@if<N>` (`any@if7`).
-pcapng has no MTU option, so the MTU comes from `--mtu NAME=N`, else from the dom0 interface of
-that name in the host model, else DEFAULT_MTU, marked as assumed so findings can say so.
+Each port gets its role (portkind.port_role). pcapng has no MTU option, so the MTU comes from
+`--mtu NAME=N`, else from the interface the role names in the host model (the dom0 interface of
+that name; for a guest's own capture, the guest's interface), else DEFAULT_MTU, marked as assumed
+so findings can say so.
 
 Each file is streamed chunk by chunk into one PortBuilder per port (interface, and SLL2 ifindex),
 which keeps what captures.CapturedPort describes and drops the rest of the chunk.
@@ -23,7 +25,7 @@ import numpy as np
 
 from xennet.lint.model import LintModel
 
-from .captures import BRIDGE_SLACK, DEFAULT_MTU, TRAFFIC_DTYPE, CapturedPort, CaptureSet, PortMtu
+from .captures import BRIDGE_SLACK, DEFAULT_MTU, TRAFFIC_DTYPE, CapturedPort, CaptureSet, PortMtu, PortRole
 from .decode import LINKTYPE_LINUX_SLL2
 from .fragments import is_fragment
 from .reader import PCAP_MAGICS, PCAPNG_SHB, open_capture
@@ -158,11 +160,17 @@ class _Naming:
     def fallback(self) -> str:
         return self.forced or port_name_from_file(self.path)
 
-    def mtu(self, name: str) -> PortMtu:
+    def role(self, name: str) -> PortRole:
+        # portkind reads lint modules that import lint.runner, which imports this module
+        from .portkind import port_role
+
+        return port_role(self.model, name, self.path)
+
+    def mtu(self, name: str, role: PortRole) -> PortMtu:
+        """--mtu, else the MTU of the interface the capture shows (a guest's for its own capture)."""
         if name in self.mtus:
             return PortMtu(self.mtus[name], "--mtu")
-        dom0 = self.model.dom0 if self.model is not None else None
-        interface = dom0.interfaces.get(name) if dom0 is not None else None
+        interface = role.host.interfaces.get(role.interface) if role.host is not None else None
         fact = interface.fact("mtu") if interface is not None else None
         if fact is not None and isinstance(fact.value, int):
             return PortMtu(fact.value, "host model", fact.location)
@@ -206,7 +214,7 @@ def _read_file(path: str, naming: _Naming, engine: str, report: Callable[[int], 
         chunks, finish, position = _open(path, engine, data)
     except OSError as error:
         problem = CaptureProblem(f"cannot read capture: {error.strerror}", 0, 1)
-        return [_empty_port(naming.fallback(), path, assumed, problem, CaptureStats())]
+        return [_empty_port(naming, path, assumed, problem, CaptureStats())]
     builders: dict[PortKey, PortBuilder] = {}  # in order of first appearance
     interfaces: list[Port] = []
     for chunk in chunks:
@@ -214,13 +222,13 @@ def _read_file(path: str, naming: _Naming, engine: str, report: Callable[[int], 
         for (index, ifindex), rows in _split_by_port(chunk, interfaces):
             if (index, ifindex) not in builders:
                 name = naming.name(interfaces[index], index, len(interfaces), ifindex)
-                limit = naming.mtu(name).value + BRIDGE_SLACK
+                limit = naming.mtu(name, naming.role(name)).value + BRIDGE_SLACK
                 builders[index, ifindex] = PortBuilder(interfaces[index].link_type, limit)
             builders[index, ifindex].add(rows)
         report(position())
     interfaces, problem, stats = finish()
     if not interfaces:  # broken before the first interface: the problem still needs a port
-        return [_empty_port(naming.fallback(), path, assumed, problem, stats)]
+        return [_empty_port(naming, path, assumed, problem, stats)]
     result: list[CapturedPort] = []
     for index, interface in enumerate(interfaces):
         # every interface is a port, even without packets; an SLL2 one is a port per ifindex seen
@@ -231,8 +239,9 @@ def _read_file(path: str, naming: _Naming, engine: str, report: Callable[[int], 
             notable, traffic = builder.tables()
             first_of_file = not result
             own_stats = _own_stats(stats, index, ifindex == ifindexes[0], first_of_file)
-            result.append(CapturedPort(name, path, naming.mtu(name), interface.link_type, notable, traffic,
-                                       builder.summary, problem if first_of_file else None, own_stats))
+            role = naming.role(name)
+            result.append(CapturedPort(name, path, naming.mtu(name, role), interface.link_type, notable, traffic,
+                                       builder.summary, problem if first_of_file else None, own_stats, role))
     return result
 
 
@@ -258,10 +267,11 @@ def _split_by_port(chunk: np.ndarray, interfaces: list[Port]) -> Iterator[tuple[
             yield (index, ifindex), rows if len(ifindexes) == 1 else rows[rows["ifindex"] == ifindex]
 
 
-def _empty_port(name: str, path: str, mtu: PortMtu, problem: CaptureProblem | None,
+def _empty_port(naming: _Naming, path: str, mtu: PortMtu, problem: CaptureProblem | None,
                 stats: CaptureStats) -> CapturedPort:
+    name = naming.fallback()
     return CapturedPort(name, path, mtu, 0, empty(0), np.zeros(0, dtype=TRAFFIC_DTYPE), PortSummary(), problem,
-                        stats)
+                        stats, naming.role(name))
 
 
 def _open(path: str, engine: str, data: bytes | None

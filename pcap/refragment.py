@@ -2,6 +2,10 @@
 the ports reassembled and cut it again), or whole on one and fragmented on the other (something
 between them fragmented it). Facts only; rules P111 and P112 judge them.
 
+Only the compared ports (CaptureSet.compared) are matched: a bridge device's capture shows what
+bridge netfilter reassembled, and a guest's own capture what the guest sent before its vif, neither
+of them a hop between ports.
+
 A datagram is recognised by its key (traffic.datagram_key: source, destination, IP id, protocol)
 within WINDOW_NS: IP ids repeat, so trains further apart are other datagrams. A train's geometry is
 compared by its fragment size, the largest IP length among its fragments with MF set (every
@@ -61,10 +65,15 @@ class Refragmented:
     then_index: np.ndarray  # the same datagrams' train indices into `then`
 
 
+def compared_trains(captures: CaptureSet) -> list[Trains]:
+    """The trains of every compared port, in capture-set order (computed once per run)."""
+    return captures.derived("trains", lambda: [trains(port) for port in captures.compared])
+
+
 def refragmented(captures: CaptureSet, window_ns: int = WINDOW_NS) -> list[Refragmented]:
-    """One entry per ordered pair of ports with refragmented datagrams; a datagram seen at the same
-    time on both ports counts for the pair in capture-set order."""
-    per_port = captures.derived("trains", lambda: [trains(port) for port in captures.ports])
+    """One entry per ordered pair of compared ports with refragmented datagrams; a datagram seen at the
+    same time on both ports counts for the pair in capture-set order."""
+    per_port = compared_trains(captures)
     found = []
     for a, b in permutations(range(len(per_port)), 2):
         first, then = per_port[a], per_port[b]
@@ -90,13 +99,13 @@ class FragmentedOnTheWay:
 
 
 def fragmented_on_the_way(captures: CaptureSet, window_ns: int = WINDOW_NS) -> list[FragmentedOnTheWay]:
-    """One entry per (whole port, fragmenting port) pair with such datagrams. The whole datagram must
+    """One entry per (whole port, fragmenting port) pair of compared ports with such datagrams. The whole datagram must
     be seen before (or with) the first fragment and fit its own port: one above its port's limit, or
     after the fragments, was reassembled from them (rule P102)."""
-    per_port = captures.derived("trains", lambda: [trains(port) for port in captures.ports])
+    per_port = compared_trains(captures)
     found = []
     for a, b in permutations(range(len(per_port)), 2):
-        whole, fragmented = captures.ports[a], per_port[b]
+        whole, fragmented = per_port[a].port, per_port[b]
         rows = whole.traffic
         candidates = np.flatnonzero((rows["datagram"] != 0) & ~rows["fragment"] & (rows["size"] <= whole.limit))
         match = nearest_within(fragmented.datagram, fragmented.first_ns, rows["datagram"][candidates],

@@ -12,6 +12,7 @@ the outer ICMP header (an error message quotes another one). Nothing is reassemb
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
 import re
@@ -108,7 +109,14 @@ def read_all_tshark(path: str) -> tuple[np.ndarray, list[Port], CaptureProblem |
     tshark = shutil.which("tshark")
     if tshark is None:
         raise FileNotFoundError("tshark not found: the tshark engine needs it (apt-get install tshark)")
-    rows = _read_rows(pyshark.FileCapture(path, keep_packets=False, override_prefs=_PREFS, tshark_path=tshark))
+    # An event loop of its own, closed afterwards: pyshark otherwise leaves the default loop with its
+    # signal wakeup pipe installed, which overflows (BlockingIOError) when child processes end later.
+    loop = asyncio.new_event_loop()
+    try:
+        rows = _read_rows(pyshark.FileCapture(path, keep_packets=False, override_prefs=_PREFS, tshark_path=tshark,
+                                              eventloop=loop))
+    finally:
+        loop.close()
     table = empty(len(rows))
     for index, fill in enumerate(rows):
         fill(table[index])

@@ -37,18 +37,19 @@ def test_clean_capture_exits_0_and_prints_the_port_table():
     assert result.exit_code == 0
     assert "No findings (0 errors, 0 warnings, 0 info) in 1 file." in result.output
     header, row = table_lines(result.output)
-    assert header == ["port", "file", "packets", "bytes", "largest IP", "fragments", "MTU"]
-    assert row[0:2] == ["ipv4-frag-tcp-syn", f"{PCAP}/ipv4-frag-tcp-syn.pcap"]
-    assert row[5] != "0"  # fragments counted
-    assert row[6] == "1500 (assumed)"
+    assert header == ["port", "role", "file", "packets", "bytes", "largest IP", "fragments", "MTU"]
+    assert row[0:3] == ["ipv4-frag-tcp-syn", "unknown", f"{PCAP}/ipv4-frag-tcp-syn.pcap"]
+    assert row[6] != "0"  # fragments counted
+    assert row[7] == "1500 (assumed)"
 
 
 def test_table_lines_one_per_port_in_file_order():
     result = invoke(f"{PCAP}/ipv4-frag-3frags-b.pcap", f"{PCAP}/gso-ipv4-7306B-tcp.pcap")
     rows = table_lines(result.output)[1:]
     assert rows == [
-        ["ipv4-frag-3frags-b", f"{PCAP}/ipv4-frag-3frags-b.pcap", "3", "270", "136", "3", "1500 (assumed)"],
-        ["gso-ipv4-7306B-tcp", f"{PCAP}/gso-ipv4-7306B-tcp.pcap", "1", "7,306", "7,292", "0", "1500 (assumed)"],
+        ["ipv4-frag-3frags-b", "unknown", f"{PCAP}/ipv4-frag-3frags-b.pcap", "3", "270", "136", "3", "1500 (assumed)"],
+        ["gso-ipv4-7306B-tcp", "unknown", f"{PCAP}/gso-ipv4-7306B-tcp.pcap", "1", "7,306", "7,292", "0",
+         "1500 (assumed)"],
     ]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from conftest import FIXTURES, lint_files
+from conftest import FIXTURES, lint_files, write_files
 from xennet.lint.runner import lint_paths
 from xennet.pcap.craft import (
     ARP_REQUEST,
@@ -253,3 +253,45 @@ def retimed(data: bytes, shift_us) -> bytes:
         out.append(struct.pack("<IIII", moment // 1_000_000, moment % 1_000_000, caplen, wirelen) + frame)
         at += 16 + caplen
     return b"".join(out)
+
+
+# --- captures that are no port of the bridge (pcap/portkind.py port_role) -------------------------
+
+
+def lost_above_1404(tmp_path: Path, extra: dict[str, str], trees: tuple[str, ...] = ()) -> list:
+    """test_lost_above_a_size_gives_the_threshold's vif1.0 and vif2.0, with the `extra` captures."""
+    sent = sent_by_a(SIZES)
+    delivered = [pair for pair, size in zip(sent, SIZES, strict=True) if size < 1405]
+    files = {"vif1.0.pcap": capture(sent), "vif2.0.pcap": capture(from_b(4) + forwarded(delivered)), **extra}
+    paths = write_files(tmp_path, files)
+    paths = [path for path in paths if not any(path.startswith(str(tmp_path / tree)) for tree in trees)]
+    return lint_paths([*paths, *(str(tmp_path / tree) for tree in trees)], select_rules(NOT_ICMP_ARP)).findings
+
+
+LOST_MESSAGE = ("vif1.0 -> vif2.0: 3 of 21 frame(s) never left on vif2.0: every frame with IP length >= 1405 was"
+                f" lost, all <= 1404 were delivered (vif2.0: {MTU_TEXT})")
+
+
+def test_a_bridge_device_capture_does_not_hide_the_loss(tmp_path):
+    """A promiscuous capture on xenbr0 sees every frame at the instant its ingress vif does: as one more
+    port it made A's frames vote for neither port, and A was never placed."""
+    (finding,) = lost_above_1404(tmp_path, {"xenbr0.pcap": capture(sent_by_a(SIZES))})
+    assert (finding.rule_id, finding.message) == ("P120", LOST_MESSAGE)
+    captures = load_captures([str(tmp_path / f"{name}.pcap") for name in ("vif1.0", "vif2.0", "xenbr0")])
+    a = np.array([int(GUEST_A.replace(":", ""), 16)], dtype=np.uint64)
+    assert mac_homes(captures.ports).of(a).tolist() == [NOWHERE]
+    assert mac_homes(captures.compared).of(a).tolist() == [0]
+
+
+def test_a_guest_side_capture_is_not_the_port_of_its_guest(tmp_path):
+    """dom1's own capture (in its tree) sees A's frames before vif1.0 does: as one more port it took A's
+    home, and P120 compared it with vif2.0 instead of vif1.0."""
+    guest_side = capture([(time - CROSSING, frame) for time, frame in sent_by_a(SIZES)])
+    xl_list = "Name   ID   Mem VCPUs\tState\tTime(s)\nDomain-0   0  1024  1  r-----  1.0\n"
+    extra = {"dom0/sos_commands/xen/xl_list": xl_list, "dom1/sos_commands/general/hostname": "dom1\n",
+             "dom1/eth0.pcap": guest_side}
+    (finding,) = lost_above_1404(tmp_path, extra, ("dom0", "dom1"))
+    assert (finding.rule_id, finding.message) == ("P120", LOST_MESSAGE)
+    captures = load_captures([str(tmp_path / "dom1" / "eth0.pcap"), str(tmp_path / "vif1.0.pcap")])
+    a = np.array([int(GUEST_A.replace(":", ""), 16)], dtype=np.uint64)
+    assert mac_homes(captures.ports).of(a).tolist() == [0]  # taken for a port, the guest side wins A

@@ -30,7 +30,7 @@ GOOD = {"vif1.0.pcap": latin1(pcap_bytes([ipv4_frame(1500, proto=TCP, df=True)])
 def check(model) -> Iterator[Problem]:
     if model.captures is None:
         return
-    for found in classify(model.captures, model):
+    for found in classify(model.captures):
         count = int(found.offload.sum())
         if count:
             port = found.port

@@ -1,6 +1,7 @@
 """A whole datagram above the port's MTU whose fragments were captured on another port: something in
 between (br_netfilter / conntrack defragmentation on dom0) reassembled it, and it cannot leave by a
-port whose MTU it exceeds."""
+port whose MTU it exceeds. Only ports of the bridge are compared (CaptureSet.compared): a bridge
+device's capture shows reassembled datagrams by itself (rule P104)."""
 
 from __future__ import annotations
 
@@ -37,16 +38,17 @@ GOOD = {"vif1.0.pcap": latin1(pcap_bytes(_FRAGMENTS)), "vif2.0.pcap": latin1(pca
 def check(model) -> Iterator[Problem]:
     if model.captures is None:
         return
-    for found in classify(model.captures, model):
+    for found in classify(model.captures):
         rows = np.flatnonzero(found.reassembled)
         if not len(rows):
             continue
         port = found.port
+        others = [other for other in model.captures.compared if other is not port]
         evidence: list[str] = []
         sources: dict[str, object] = {}
         for i in rows[:MAX_EXAMPLES]:
             evidence.append(packet_line(port, port.notable[i], int(found.size[i])))
-            for other, fragment_rows in fragment_frames(model.captures, port.notable[i:i + 1], port):
+            for other, fragment_rows in fragment_frames(model.captures, port.notable[i:i + 1], others):
                 sources.setdefault(other.name, other.location)
                 evidence.append(f"  its fragments on {other.name}: frames {frames(fragment_rows)}")
         yield Problem(

@@ -1,5 +1,6 @@
 """IP packets above the port's MTU + 4 that are neither offload super-frames, nor reassembled
-datagrams, nor seen on a bridge device: the port cannot carry them."""
+datagrams, nor seen on a bridge device: the port cannot carry them. A guest's own capture is judged
+against the guest interface's MTU when the host model gives it (pcap.load)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ GOOD = {"vif1.0.pcap": latin1(pcap_bytes([ipv4_frame(1504)]))}
 def check(model) -> Iterator[Problem]:
     if model.captures is None:
         return
-    for found in classify(model.captures, model):
+    for found in classify(model.captures):
         count = int(found.other.sum())
         if count:
             port = found.port

@@ -1,5 +1,7 @@
 """IPv4 packets with DF set, too big for their port, and no fragmentation-needed back to their
-sender on any port: path MTU discovery cannot shrink them, so they are lost every time."""
+sender on any port: path MTU discovery cannot shrink them, so they are lost every time. A capture on
+a bridge device is not judged: the bridge device is no hop (its MTU does not limit forwarded frames),
+and its oversize packets are rule P104's."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from collections.abc import Iterator
 from xennet.findings import Severity
 from xennet.registry import Problem
 
+from ..captures import BRIDGE_DEVICE
 from ..craft import ICMP_FRAG_NEEDED, ICMP_UNREACH, UDP, icmp_frame, ipv4_frame, latin1, pcap_bytes
 from ..evidence import examples
 from ..icmp import DfOversize, df_oversize
@@ -50,5 +53,5 @@ def check(model) -> Iterator[Problem]:
     if model.captures is None:
         return
     for found in df_oversize(model.captures):
-        if found.untold.any():
+        if found.untold.any() and found.port.role.kind != BRIDGE_DEVICE:
             yield Problem(_message(found), found.port.location, evidence=examples(found.port, found.untold, found.size))

@@ -13,8 +13,9 @@ not written in the file, so the rule judges only ports where the answer is unamb
    learned X here), and the source or destination of every unicast frame on the port (the guest is
    one end of every conversation its vif carries). Not candidates: broadcast/multicast sources,
    Xen's backend MAC fe:ff:ff:ff:ff:ff, the `mac=` of every other vif in the model, the MACs of
-   dom0's interfaces, and MACs that the captures of other ports place behind another port
-   (pcap.crossport.mac_homes: the frames from them entered the bridge there).
+   dom0's interfaces, and MACs that the captures of other bridge ports place behind another port
+   (pcap.crossport.mac_homes over the compared ports: the frames from them entered the bridge
+   there; a capture on the bridge device or inside a guest is no port of the bridge).
 
 A silent guest therefore never triggers it (others' broadcasts and flooded unicast are not the
 guest's), nor does a single conversation between two unknown MACs (either could be the guest): a
@@ -91,14 +92,15 @@ def check(model: LintModel) -> Iterator[Problem]:
 
 
 class _ElsewhereMacs:
-    """Per captured port, the source MACs the captures place behind some other port."""
+    """Per captured port, the source MACs the compared ports' captures place behind some other port
+    (every placed MAC, for a port that is not compared)."""
 
     def __init__(self, captures: CaptureSet) -> None:
-        self.ports = captures.ports
+        self.ports = captures.compared
         self.homes = mac_homes(self.ports)
 
     def of(self, port: CapturedPort) -> set[int]:
-        index = self.ports.index(port)
+        index = next((i for i, compared in enumerate(self.ports) if compared is port), NOWHERE)
         placed = self.homes.port != NOWHERE
         return set(self.homes.macs[placed & (self.homes.port != index)].tolist())
 

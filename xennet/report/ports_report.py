@@ -12,12 +12,15 @@ from xennet.pcap.stats import port_stats
 
 from .text import safe
 
-COLUMNS = ("port", "file", "packets", "bytes", "largest IP", "fragments", "MTU")
+COLUMNS = ("port", "role", "file", "packets", "bytes", "largest IP", "fragments", "MTU")
+CROSS_PORT_RULES = "P102, P111, P112, P120, P160"
 
 
 def port_row(port: CapturedPort) -> dict[str, Any]:
-    """One port as JSON: the statistics of pcap.stats (name, MTU and its origin included) and its file."""
-    return {"port": port.name, "file": port.path, **port_stats(port)}
+    """One port as JSON: the statistics of pcap.stats (name, MTU and its origin included), its role,
+    whether the rules comparing ports took it, and its file."""
+    return {"port": port.name, "role": port.role.kind, "compared": port.role.compared, "file": port.path,
+            **port_stats(port)}
 
 
 def render_json(lint_document: str, ports: Sequence[CapturedPort]) -> str:
@@ -35,12 +38,21 @@ def render_text(ports: Sequence[CapturedPort]) -> str:
     for port in ports:
         stats = port_row(port)
         rows.append((
-            safe(stats["port"]), safe(stats["file"]), f"{stats['packets']:,}", f"{stats['bytes']:,}",
+            safe(stats["port"]), stats["role"], safe(stats["file"]), f"{stats['packets']:,}", f"{stats['bytes']:,}",
             f"{stats['largest_ip_length']:,}", f"{stats['fragments']:,}", f"{stats['mtu']} ({stats['mtu_origin']})",
         ))
     widths = [max(len(row[column]) for row in rows) for column in range(len(COLUMNS))]
-    numeric = {2, 3, 4, 5}
+    numeric = {3, 4, 5, 6}
     lines = ["  ".join(cell.rjust(width) if column in numeric else cell.ljust(width)
                        for column, (cell, width) in enumerate(zip(row, widths, strict=True))).rstrip()
              for row in rows]
-    return "\n".join(lines)
+    return "\n".join([*lines, *_left_out(ports)])
+
+
+def _left_out(ports: Sequence[CapturedPort]) -> list[str]:
+    """A line naming the ports the rules comparing ports left out, when there were others to compare."""
+    left_out = [port for port in ports if not port.role.compared]
+    if not left_out or len(ports) < 2:
+        return []
+    names = ", ".join(f"{safe(port.name)} ({port.role.kind}: {port.role.why})" for port in left_out)
+    return [f"not compared with the other ports ({CROSS_PORT_RULES}): {names}"]

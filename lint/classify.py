@@ -19,6 +19,7 @@ from .sources import (
     ifconfig,
     interfaces,
     ip_link,
+    netfilter_rules,
     netstat_i,
     network_bridge_status,
     network_script,
@@ -136,6 +137,14 @@ KINDS: tuple[SourceKind, ...] = (
         _plain(routes.parse_routes),
         _sos("route_*", "ip_*route*") + _bugtool("route-*.out", "ip-*route*.out"),
         routes.looks_like,
+    ),
+    SourceKind(
+        "firewall",
+        netfilter_rules.parse_rulesets,
+        _sos("iptables-save*", "ip6tables-save*", "iptables_*", "ip6tables_*", "nft_*list_ruleset*")
+        + _bugtool("iptables-save.out", "ip6tables-save.out", "iptables-*.out", "ip6tables-*.out",
+                   "nft-*list-ruleset.out"),
+        netfilter_rules.looks_like,
     ),
     SourceKind(
         "proc-net",

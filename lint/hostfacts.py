@@ -117,6 +117,26 @@ class Stat:
     location: Location
 
 
+@dataclass(frozen=True)
+class FirewallRule:
+    """A chain or a rule of a firewall ruleset as one output shows it (`iptables-save`,
+    `ip6tables-save`, `iptables -t TABLE -nvL`, `nft list ruleset`).
+
+    `family` uses nft's names: "ip" (iptables), "ip6" (ip6tables), "inet", "bridge", "arp", "netdev".
+    `rule` is the rule as printed; "" for a chain's own line. `conntrack` says what in it makes the
+    kernel's connection tracking (and with it IP defragmentation) hook the packets of the network
+    namespace ("-m conntrack", "ct state", "nat table", "-j MASQUERADE"); None when nothing does.
+    """
+
+    source: str  # "iptables-save", "ip6tables-save", "iptables -L", "ip6tables -L", "nft"
+    family: str
+    table: str
+    chain: str
+    rule: str
+    location: Location
+    conntrack: str | None = None
+
+
 @dataclass
 class HostFacts:
     """Everything one or more files say about a host. Parsers return one; `merge` adds another."""
@@ -131,6 +151,10 @@ class HostFacts:
     modules: list[Fact[str]] = field(default_factory=list)  # loaded kernel modules (lsmod)
     network_calls: list[NetworkScriptCall] = field(default_factory=list)
     stats: list[Stat] = field(default_factory=list)  # counters that matter to guest traffic (netstat -s)
+    # Each ruleset output read (its source, at its first line), even an empty one: "no rule uses
+    # conntrack" needs to know that the rules were seen at all.
+    rulesets: list[Fact[str]] = field(default_factory=list)
+    firewall: list[FirewallRule] = field(default_factory=list)  # chains and rules of those outputs
     problems: list[ParseProblem] = field(default_factory=list)
 
     def merge(self, other: HostFacts) -> None:

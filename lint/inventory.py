@@ -28,6 +28,8 @@ _FACT_NAMES: dict[str, tuple[str, Callable[[Any], str]]] = {
     "modules": ("module", lambda fact: fact.value),
     "network_calls": ("network-script call", lambda call: call.script),
     "stats": ("counter", lambda stat: stat.name),
+    "rulesets": ("ruleset", lambda fact: fact.value),
+    "firewall": ("firewall chain", lambda rule: f"{rule.family} {rule.table} {rule.chain}"),
     "problems": ("problem", lambda problem: problem.kind),
 }
 

@@ -24,10 +24,11 @@ from enum import Enum
 from xennet.findings import Location
 
 from .host import Host, Interface
-from .hostfacts import Fact, Route, Sysctl
+from .hostfacts import Fact, FirewallRule, Route, Sysctl
 from .hostquery import short
 from .kernel import KernelRelease
 from .model import Domain, LintModel, XenDefaults
+from .netchecks import Stated, stated
 from .vifspec import VifSpec
 
 CALL_IPTABLES = "net.bridge.bridge-nf-call-iptables"
@@ -46,6 +47,11 @@ CONNTRACK_MODULES = (
     "xt_conntrack", "ipt_conntrack", "iptable_nat", "ip_nat", "nf_nat", "nf_nat_ipv4", "ipt_MASQUERADE",
     "nft_ct",
 )
+# Since Linux 4.10 conntrack and the IPv4 defragmenter hook a network namespace only when a rule there
+# uses them (lint/sources/netfilter_rules.py); before, loading nf_conntrack_ipv4 hooked every namespace.
+CONNTRACK_ON_DEMAND = (4, 10)
+_IPV4_FAMILIES = ("ip", "inet")  # the nft families whose conntrack reassembles IPv4
+_IPV4_RULESETS = ("iptables-save", "iptables -L", "nft")
 # Names of physical NICs: ethN (also renamed pethN), predictable names, biosdevname names.
 _NIC_NAME = re.compile(r"p?eth\d+|en[a-z][a-z0-9]*|em\d+|p\d+p\d+(?:_\d+)?|ib\d+")
 _NIC_KINDS = (None, "phys")
@@ -84,6 +90,52 @@ def conntrack_users(host: Host) -> list[Fact[str]]:
     modules first."""
     loaded = [fact for fact in host.facts.modules if fact.value in CONNTRACK_MODULES]
     return sorted(loaded, key=lambda fact: CONNTRACK_MODULES.index(fact.value))
+
+
+def ruleset_conntrack(host: Host) -> list[FirewallRule]:
+    """Rules of tables that see IPv4 (ip, inet) that make conntrack track the namespace's packets."""
+    return [rule for rule in host.facts.firewall if rule.conntrack and rule.family in _IPV4_FAMILIES]
+
+
+def ipv4_rulesets(host: Host) -> list[Fact[str]]:
+    """The IPv4 ruleset outputs the tree holds (iptables-save, iptables -L, nft list ruleset), read or empty."""
+    return [fact for fact in host.facts.rulesets if fact.value in _IPV4_RULESETS]
+
+
+def conntrack_use_text(rule: FirewallRule) -> str:
+    """`the filter FORWARD rule using -m conntrack (iptables-save:6)`, `the nat table (iptables-save:11)`."""
+    where = short(rule.location)
+    if not rule.rule:
+        return f"the {rule.table} table ({where})"
+    return f"the {rule.table} {rule.chain} rule using {rule.conntrack} ({where})"
+
+
+def conntrack_on_demand(release: KernelRelease | None) -> bool:
+    """Whether conntrack hooks a namespace only for a ruleset that uses it (Linux 4.10 and later)."""
+    return release is not None and release.at_least(*CONNTRACK_ON_DEMAND)
+
+
+def port_mtus(host: Host, bridge: str) -> list[Stated]:
+    """The MTU of each port of the bridge that some source states, by port name."""
+    return [
+        found
+        for name in sorted(host.ports(bridge))
+        if name in host.interfaces and (found := stated(host.interfaces[name], "mtu")) is not None
+    ]
+
+
+def smallest_port(host: Host, bridge: str) -> Stated | None:
+    """The port with the smallest MTU when the bridge's ports differ in MTU; None when they agree.
+
+    A refragmenting br_netfilter (see `refragments`) splits a reassembled datagram no larger than
+    its largest original fragment (br_nf_dev_queue_xmit() caps the MTU at frag_max_size) and drops it
+    whole when that fragment size is above the egress port's MTU (br_nf_ip_fragment()): fragments
+    that came in on a port with a larger MTU cannot leave on this one, not even the small last ones.
+    """
+    ports = port_mtus(host, bridge)
+    if len({port.value for port in ports}) < 2:
+        return None
+    return min(ports, key=lambda port: port.value)
 
 
 class Refrag(str, Enum):

@@ -435,3 +435,16 @@ def test_collect_in_a_dom0_namespace_with_captures(tmp_path):
     assert list(model.dom0.ports("xenbr0")) == ["vif1.0"]
     assert model.captures is not None
     assert sorted(port.name for port in model.captures.ports) == ["vif1.0", "xenbr0"]
+
+
+def test_rulesets_are_stored_under_sosreport_names_that_xennet_reads():
+    """iptables-save, ip6tables-save and nft list ruleset: whether conntrack reassembles bridged
+    fragments on a current kernel depends on their rules (N170)."""
+    from xennet.lint.classify import kind_by_path
+
+    outputs = {command.line: command.output for command in BASE_COMMANDS if command.plugin == "firewall_tables"}
+    assert outputs == {"iptables-save": "sos_commands/firewall_tables/iptables-save",
+                       "ip6tables-save": "sos_commands/firewall_tables/ip6tables-save",
+                       "nft list ruleset": "sos_commands/firewall_tables/nft_list_ruleset"}
+    assert {path: getattr(kind_by_path(path), "name", None) for path in outputs.values()} == dict.fromkeys(
+        outputs.values(), "firewall")

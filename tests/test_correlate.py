@@ -7,12 +7,13 @@ import json
 
 from click.testing import CliRunner
 
-from conftest import lint_files, write_files
+from conftest import FIXTURES, lint_files, write_files
 from xennet.cli import main
 from xennet.correlate import c101_bridge_nf_drops as c101
 from xennet.correlate import c102_mtu_mismatch_drops as c102
 from xennet.correlate import c103_guest_mac_drift as c103
 from xennet.correlate import c104_vif_unbridged_silence as c104
+from xennet.correlate import c105_guest_mtu_drops as c105
 from xennet.findings import flatten
 from xennet.lint.rules import n170_bridge_nf_fragments as n170
 from xennet.pcap.craft import fragments, ipv4_frame, latin1, pcap_bytes
@@ -136,3 +137,61 @@ def test_unbridged_vif_explains_unanswered_arp(tmp_path):
 
 def test_unanswered_arp_on_a_bridged_vif_stays_on_its_own(tmp_path):
     assert [f.rule_id for f in lint_files(tmp_path, c104.GOOD).findings] == ["P150"]
+
+
+# --- C101 on a kernel that refragments, on a bridge whose ports differ in MTU --------------------------
+
+BRIDGE_NF_ON_CURRENT_KERNEL = {
+    "etc/sysctl.conf": "net.bridge.bridge-nf-call-iptables = 1\n",
+    "uname_-a": MODERN_KERNEL,
+    "sos_commands/firewall_tables/iptables-save": (
+        FIXTURES / "cmd-output" / "lab-iptables-save-conntrack-nat.txt").read_text(),
+}
+
+
+def test_bridge_nf_and_port_mtus_together_are_one_root_cause_naming_both(tmp_path):
+    result = lint_files(tmp_path, {**c102.BAD, **BRIDGE_NF_ON_CURRENT_KERNEL})
+    roots = [f for f in result.findings if f.rule_id.startswith("C")]
+    assert [f.rule_id for f in roots] == ["C101"]  # not C102: the MTU alone does not explain the shape
+    (root,) = roots
+    assert root.message.startswith("large packets die on bridge xenbr0: vif1.0 -> vif2.0: ")
+    assert root.message.endswith(
+        "; bridge netfilter reassembles their fragments there (net.bridge.bridge-nf-call-iptables = 1: N170,"
+        " sysctl.conf:1) and kernel 4.19.0-21-amd64 refragments them no larger than their largest original"
+        " fragment, which does not fit vif2.0's MTU 1500 (N132, ip_address:9): every datagram that arrives in"
+        " fragments above 1500 bytes is dropped whole, its last fragment included")
+    assert [f.rule_id for f in root.explains] == ["N170", "N132", "P120"]
+    assert root.fix.startswith(c102.FIX) and "bridge-nf-call-iptables=0" in root.fix
+    assert (root.location.path.endswith("sysctl.conf"), root.location.line) == (True, 1)
+
+
+def test_without_the_conntrack_rule_the_mtu_mismatch_stays_c102(tmp_path):
+    files = {**c102.BAD, **BRIDGE_NF_ON_CURRENT_KERNEL,
+             "sos_commands/firewall_tables/iptables-save": (
+                 FIXTURES / "cmd-output" / "lab-iptables-save-physdev.txt").read_text()}
+    assert [f.rule_id for f in lint_files(tmp_path, files).findings if f.rule_id.startswith("C")] == ["C102"]
+
+
+# --- C105 guest-mtu-drops ----------------------------------------------------------------------------
+
+
+def test_guest_mtu_below_vif_explains_the_vif_drops(tmp_path):
+    result = lint_files(tmp_path, c105.BAD, trees=c105.EXAMPLE_TREES)
+    (root,) = result.findings
+    assert (root.rule_id, root.subject) == ("C105", "vif3.0")
+    assert root.message == (
+        "the guest behind vif3.0 refuses frames its vif delivers: vif3.0 dropped 412 of 20722 packets toward the"
+        " guest (TX): 2.0%, above 1% (N180); the guest's NIC has a smaller MTU than the vif (N135, ifcfg-eth0:5)")
+    below, drops = root.explains
+    assert (below.rule_id, below.subject, below.severity.value) == ("N135", "vif3.0", "warning")
+    assert below.message == (
+        "eth0 of guest guest3 has MTU 1400 (ifcfg-eth0:5), below the MTU 1500 of its vif vif3.0 in dom0"
+        " (ip_-s_link:1, vif 0 of guest3): the bridge delivers frames of up to 1500 bytes to the guest, and a NIC"
+        " that enforces its MTU drops those above 1400 without an ICMP error (veth does, counted in vif3.0's TX"
+        " drops)")
+    assert (drops.rule_id, drops.subject) == ("N180", "vif3.0")
+
+
+def test_vif_drops_with_matching_mtus_stay_on_their_own(tmp_path):
+    result = lint_files(tmp_path, c105.GOOD, trees=c105.EXAMPLE_TREES)
+    assert [f.rule_id for f in result.findings] == ["N180"]

@@ -344,3 +344,70 @@ def test_n160_not_when_br_netfilter_is_loaded_or_the_tree_cannot_tell(tmp_path):
     files = {"etc/xen/web.cfg": SPOOF_CFG, SYSCTL: "net.ipv4.ip_forward = 0\n", UNAME: uname("4.19.0"), LSMOD: lsmod}
     assert run("N160", tree(tmp_path, "loaded", files)) == []
     assert run("N160", tree(tmp_path, "bare", {"etc/xen/web.cfg": SPOOF_CFG})) == []
+
+
+# --- N170 with the rulesets: conntrack hooks a namespace only for a rule that uses it ----------------
+
+IPTABLES_SAVE = "sos_commands/firewall_tables/iptables-save"
+CURRENT = "6.18.0"
+IP_PORTS = (
+    "2: xenbr0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1400 qdisc noqueue state UP\n"
+    "    link/ether fe:ff:ff:ff:ff:ff brd ff:ff:ff:ff:ff:ff\n"
+    "3: vif3.0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue master xenbr0 state UP\n"
+    "    link/ether fe:ff:ff:ff:ff:ff brd ff:ff:ff:ff:ff:ff\n"
+    "4: peth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1400 qdisc noqueue master xenbr0 state UP\n"
+    "    link/ether 00:16:3e:4d:2a:10 brd ff:ff:ff:ff:ff:ff\n"
+)
+
+
+def recorded(name: str) -> str:
+    return (FIXTURES / "cmd-output" / name).read_text()
+
+
+def test_n170_a_conntrack_rule_is_the_evidence_on_a_current_kernel(tmp_path):
+    files = {**dom0_files(release=CURRENT, lsmod=None), IPTABLES_SAVE: recorded("lab-iptables-save-conntrack-nat.txt")}
+    (finding,) = run("N170", tree(tmp_path, "dom0", files))
+    assert (finding.severity, where(finding), finding.subject) == (Severity.INFO, ("sysctl_-a", 3), "xenbr0")
+    assert finding.message == (
+        "bridge xenbr0 passes IPv4 to iptables (net.bridge.bridge-nf-call-iptables = 1, sysctl_-a:3); the filter"
+        " FORWARD rule using -m conntrack (iptables-save:6) makes conntrack track the bridged packets, so fragments"
+        " are reassembled on the bridge; kernel 6.18.0 refragments them before they leave the bridge, so this"
+        " costs reassembly work only")
+    assert ("firewall_tables", "iptables-save", 6) in related(finding)
+
+
+def test_n170_ports_of_different_mtus_make_the_refragmenting_kernel_a_warning(tmp_path):
+    files = {**dom0_files(release=CURRENT, lsmod=None), IPTABLES_SAVE: recorded("lab-iptables-save-conntrack-nat.txt"),
+             IP_ADDRESS: IP_PORTS}
+    (finding,) = run("N170", tree(tmp_path, "dom0", files))
+    assert finding.severity is Severity.WARNING
+    assert finding.message.endswith(
+        "kernel 6.18.0 refragments them no larger than their largest original fragment, and the bridge's ports"
+        " differ in MTU: a datagram that arrives in fragments larger than 1400 bytes is dropped whole on peth0"
+        " (MTU 1400, ip_address:5), its small last fragment included")
+    assert ("networking", "ip_address", 5) in related(finding)
+
+
+def test_n170_rulesets_without_conntrack_on_a_current_kernel_say_nothing_is_reassembled(tmp_path):
+    lsmod = LSMOD_HEADER + "nf_conntrack          188416  1\nbridge                 88689  0\n"
+    files = {**dom0_files(release=CURRENT, lsmod=lsmod), IPTABLES_SAVE: recorded("lab-iptables-save-physdev.txt")}
+    guest = tree(tmp_path, "guest3", {IP_ADDRESS: GUEST_IP + GUEST_VLAN})
+    (finding,) = run("N170", tree(tmp_path, "dom0", files), guest)
+    assert finding.severity is Severity.INFO
+    assert finding.message.endswith(
+        "; no rule in the rulesets (iptables-save) uses conntrack (nf_conntrack is loaded, lsmod:2, which is not"
+        " enough): kernel 6.18.0 hooks conntrack and its defragmenter into a network namespace only for a ruleset"
+        " that uses them, so fragments are not reassembled on the bridge")
+
+
+def test_n170_the_same_rulesets_on_an_old_kernel_leave_lsmod_the_evidence(tmp_path):
+    files = {**dom0_files(), IPTABLES_SAVE: recorded("lab-iptables-save-physdev.txt")}
+    guest = tree(tmp_path, "guest3", {IP_ADDRESS: GUEST_IP + GUEST_VLAN})
+    (finding,) = run("N170", tree(tmp_path, "dom0", files), guest)
+    assert finding.severity is Severity.ERROR
+    assert "ip_conntrack is loaded (lsmod:4), so fragments are reassembled on the bridge" in finding.message
+
+
+def test_n170_not_for_a_ruleset_without_conntrack_and_no_other_evidence(tmp_path):
+    files = {**dom0_files(release=CURRENT, lsmod=None), IPTABLES_SAVE: recorded("lab-iptables-save-physdev.txt")}
+    assert run("N170", tree(tmp_path, "dom0", files)) == []

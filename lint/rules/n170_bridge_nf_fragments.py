@@ -25,7 +25,13 @@ What counts as such traffic on a bridge: a guest tree joined to its domain whose
 (eth0.3) sits on a NIC whose vif is a port of the bridge (or names it in bridge=); dom0's own VLAN
 interface on ethN when vif0.N is a port of the bridge (Xen 3's network-bridge pairs them, so dom0's
 tagged frames cross the bridge); for fragments in general, dom0's `netstat -s` counting
-reassemblies. A VLAN interface used as a bridge port is not counted: inside the bridge its frames
+reassemblies, else (one finding per bridge) a ruleset rule that makes conntrack track packets.
+
+Whether conntrack is in use: a rule of iptables-save / iptables -L / nft list ruleset that uses it
+(cited with its file:line) is the best evidence; since Linux 4.10 conntrack built in or loaded hooks
+a network namespace only for such a rule, so on those kernels rulesets in which no rule uses it mean
+that nothing is reassembled (info, said so), whatever lsmod shows; before 4.10, or without rulesets,
+lsmod decides as below. A VLAN interface used as a bridge port is not counted: inside the bridge its frames
 are untagged.
 
 Severity depends on the kernel (`uname -a`, else kernel.osrelease):
@@ -34,7 +40,10 @@ Severity depends on the kernel (`uname -a`, else kernel.osrelease):
   conntrack user or the tree has no lsmod; warning when lsmod shows none (conntrack may be built in);
 - warning when the kernel is not known either way (2.6.19 to 2.6.32, or no release in the tree);
 - info when the kernel refragments (2.6.16.6 and later for untagged IPv4; 2.6.33 and later for
-  tagged): the packets survive, at the cost of reassembly on every bridged fragment.
+  tagged): the packets survive, at the cost of reassembly on every bridged fragment; warning when,
+  on such a kernel, the bridge's ports differ in MTU: br_netfilter refragments no larger than the
+  largest original fragment and drops the datagram whole when that does not fit the egress port
+  (C101 joins this with N132 and the captures).
 
 It does not fire when the sysctl is 0 or absent from the tree (N171 covers a bridge whose own
 nf_call_iptables is 1), when nothing tagged or fragmented crosses a bridge, nor for VLAN traffic on a
@@ -53,17 +62,23 @@ from xennet.registry import Problem
 from ..host import GuestLink, Host, Interface
 from ..kernel import KernelFact, running_kernel
 from ..model import LintModel
+from ..netchecks import Stated
 from ..netfilter import (
     CALL_IPTABLES,
     FILTER_VLAN_TAGGED,
     Refrag,
+    conntrack_on_demand,
+    conntrack_use_text,
     conntrack_users,
     current_setting,
     has_lsmod,
+    ipv4_rulesets,
     is_off,
     is_on,
     refragments,
+    ruleset_conntrack,
     short,
+    smallest_port,
 )
 from ..vifspec import VifSpec
 
@@ -155,10 +170,18 @@ def check(model: LintModel) -> Iterator[Problem]:
     tagged = _tagged_traffic(model, host)
     drafts = [_vlan_draft(host, bridge, carried) for bridge, carried in sorted(tagged.items())]
     if not tagged:
-        drafts.append(_fragments_draft(host))
+        drafts.extend(_fragment_drafts(host))
     for draft in drafts:
         if draft is not None:
             yield _problem(host, draft)
+
+
+def bridge_verdict(model: LintModel, bridge: str) -> Refrag:
+    """Whether dom0's kernel refragments what conntrack reassembles on `bridge` (tagged or not)."""
+    host = model.dom0
+    if host is None:
+        return Refrag.UNKNOWN
+    return _verdict(running_kernel(host), tagged=bridge in _tagged_traffic(model, host))
 
 
 # --- what crosses which bridge ------------------------------------------------------------------
@@ -262,29 +285,42 @@ def _vlan_draft(host: Host, bridge: str, carried: list[Carried]) -> _Draft | Non
     return _Draft(message, setting.location, related, bridge, tagged=True, egress=egress)
 
 
-def _fragments_draft(host: Host) -> _Draft | None:
-    """dom0 reassembles fragments (netstat -s) while its bridges hand IPv4 to iptables."""
+def _fragment_drafts(host: Host) -> list[_Draft]:
+    """Untagged IPv4 fragments reassembled on the bridges: dom0 counts reassemblies (netstat -s), one
+    finding for all its bridges; else a ruleset makes conntrack track the packets, one per bridge."""
     bridges = [bridge.name for bridge in host.bridges()]
     stat = next((s for s in host.facts.stats if s.name == "IpReasmReqds" and s.value > 0), None)
     setting = current_setting(host, CALL_IPTABLES)
-    if not bridges or stat is None or setting is None:
-        return None
+    if not bridges or setting is None:
+        return []
+    passes = f"IPv4 to iptables ({CALL_IPTABLES} = 1, {short(setting.location)})"
+    if stat is None:
+        if not ruleset_conntrack(host):
+            return []
+        return [_Draft(f"bridge {bridge} passes {passes}", setting.location, [], bridge, tagged=False,
+                       egress="egress port") for bridge in bridges]
     subject = f"bridge {bridges[0]} passes" if len(bridges) == 1 else f"bridges {', '.join(bridges)} pass"
     message = (
-        f"{subject} IPv4 to iptables ({CALL_IPTABLES} = 1, {short(setting.location)}) and dom0 reassembles"
-        f" fragments (netstat -s: {stat.value} reassemblies required, {short(stat.location)})"
+        f"{subject} {passes} and dom0 reassembles fragments (netstat -s: {stat.value} reassemblies required,"
+        f" {short(stat.location)})"
     )
-    return _Draft(message, setting.location, [stat.location], bridges[0], tagged=False, egress="egress port")
+    return [_Draft(message, setting.location, [stat.location], bridges[0], tagged=False, egress="egress port")]
 
 
 def _problem(host: Host, draft: _Draft) -> Problem:
     kernel = running_kernel(host)
     verdict = _verdict(kernel, draft.tagged)
-    conntrack, severity = _conntrack(host, verdict)
-    message = f"{draft.message}; {conntrack}; {_kernel_text(kernel, verdict, draft.egress)}"
-    related = draft.related + [fact.location for fact in conntrack_users(host)[:1]]
+    conntrack = _conntrack(host, verdict, kernel)
+    narrow = smallest_port(host, draft.bridge) if verdict is Refrag.FIXED else None
+    severity = Severity.WARNING if narrow is not None and conntrack.reassembles else conntrack.severity
+    message = f"{draft.message}; {conntrack.text}"
+    if conntrack.reassembles:
+        message += f"; {_kernel_text(kernel, verdict, draft.egress, narrow)}"
+    related = [*draft.related, *conntrack.related]
     if draft.bridge in host.interfaces:
         related.append(host.interfaces[draft.bridge].location)
+    if narrow is not None and conntrack.reassembles:
+        related.append(narrow.location)
     if kernel is not None:
         related.append(kernel.location)
     bridge = draft.bridge
@@ -296,21 +332,55 @@ def _problem(host: Host, draft: _Draft) -> Problem:
                    subject=bridge)
 
 
-def _conntrack(host: Host, verdict: Refrag) -> tuple[str, Severity]:
-    """What the tree says about conntrack (which does the reassembling) and the severity it leaves."""
+@dataclass(frozen=True)
+class _Conntrack:
+    """What the tree says about conntrack, which does the reassembling, and the severity it leaves."""
+
+    text: str
+    severity: Severity
+    related: tuple[Location, ...] = ()
+    reassembles: bool = True  # False when the tree shows that nothing reassembles on this kernel
+
+
+def _conntrack(host: Host, verdict: Refrag, kernel: KernelFact | None) -> _Conntrack:
+    """From the best evidence down: a rule that uses conntrack; rulesets that none of whose rules use
+    it on a kernel that hooks conntrack only on demand; lsmod; nothing."""
     severity = {Refrag.BROKEN: Severity.ERROR, Refrag.UNKNOWN: Severity.WARNING, Refrag.FIXED: Severity.INFO}[verdict]
+    rules = ruleset_conntrack(host)
+    if rules:
+        text = f"{conntrack_use_text(rules[0])} makes conntrack track the bridged packets, so fragments are reassembled"
+        return _Conntrack(text + " on the bridge", severity, (rules[0].location,))
     users = conntrack_users(host)
+    rulesets = ipv4_rulesets(host)
+    release = kernel.release if kernel is not None else None
+    if rulesets and conntrack_on_demand(release):
+        assert kernel is not None
+        shown = ", ".join(dict.fromkeys(short(Location(fact.location.path)) for fact in rulesets))
+        loaded = f" ({users[0].value} is loaded, {short(users[0].location)}, which is not enough)" if users else ""
+        text = (
+            f"no rule in the rulesets ({shown}) uses conntrack{loaded}: kernel {kernel.text} hooks conntrack and"
+            " its defragmenter into a network namespace only for a ruleset that uses them, so fragments are"
+            " not reassembled on the bridge"
+        )
+        related = tuple(fact.location for fact in rulesets) + tuple(fact.location for fact in users[:1])
+        return _Conntrack(text, Severity.INFO, related, reassembles=False)
     if users:
         text = f"{users[0].value} is loaded ({short(users[0].location)}), so fragments are reassembled on the bridge"
-        return text, severity
+        if conntrack_on_demand(release):
+            text = (
+                f"{users[0].value} is loaded ({short(users[0].location)}); fragments are reassembled on the bridge"
+                " if a ruleset uses conntrack (the tree has no iptables-save or nft list ruleset to show)"
+            )
+        return _Conntrack(text, severity, (users[0].location,))
     if has_lsmod(host):
         where = short(Location(host.facts.modules[0].location.path))
         text = f"lsmod ({where}) shows no conntrack module: fragments are reassembled only if conntrack is built in"
-        return text, min(severity, Severity.WARNING, key=lambda s: s.rank)
-    return "the tree has no lsmod to show whether conntrack, which reassembles fragments, is loaded", severity
+        return _Conntrack(text, min(severity, Severity.WARNING, key=lambda s: s.rank))
+    return _Conntrack("the tree has no lsmod to show whether conntrack, which reassembles fragments, is loaded",
+                      severity)
 
 
-def _kernel_text(kernel: KernelFact | None, verdict: Refrag, egress: str) -> str:
+def _kernel_text(kernel: KernelFact | None, verdict: Refrag, egress: str, narrow: Stated | None = None) -> str:
     dropped = f"so packets above the MTU are dropped on the {egress}"
     if kernel is None:
         return (
@@ -319,6 +389,13 @@ def _kernel_text(kernel: KernelFact | None, verdict: Refrag, egress: str) -> str
         )
     if verdict is Refrag.BROKEN:
         return f"kernel {kernel.text} forwards reassembled fragments without refragmenting them, {dropped}"
+    if verdict is Refrag.FIXED and narrow is not None:
+        return (
+            f"kernel {kernel.text} refragments them no larger than their largest original fragment, and the"
+            f" bridge's ports differ in MTU: a datagram that arrives in fragments larger than {narrow.value} bytes"
+            f" is dropped whole on {narrow.interface} (MTU {narrow.value}, {short(narrow.location)}), its small"
+            " last fragment included"
+        )
     if verdict is Refrag.FIXED:
         return f"kernel {kernel.text} refragments them before they leave the bridge, so this costs reassembly work only"
     return (

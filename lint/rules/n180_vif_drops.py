@@ -95,6 +95,7 @@ def _unused_pv_vif(host: Host, device: Interface, match: re.Match[str]) -> Probl
         pair[1].location,
         related=_related(pair, twin.location),
         severity=Severity.INFO,
+        subject=device.name,
     )
 
 
@@ -111,6 +112,7 @@ def _ratio(device: Interface, direction: str) -> Problem | None:
         f" {ratio:.1%}, above {LIMIT:.0%}",
         pair[1].location,
         related=_related(pair),
+        subject=device.name,  # root causes (C105) join the drops to the vif's other findings
     )
 
 

@@ -90,12 +90,18 @@ BASE_COMMANDS: tuple[Command, ...] = (
     Command(("sysctl", "-a"), "kernel"),
     Command(("uname", "-a"), "kernel"),
     Command(("lsmod",), "kernel", Fallback("read /proc/modules", lsmod_from_proc)),
+    # The rulesets say whether conntrack (and with it the defragmenter) hooks dom0's packets: since
+    # Linux 4.10 only a rule that uses it does (lint/sources/netfilter_rules.py); sosreport's names.
+    Command(("iptables-save",), "firewall_tables"),
+    Command(("ip6tables-save",), "firewall_tables"),
+    Command(("nft", "list", "ruleset"), "firewall_tables"),
     Command(("xl", "list"), "xen"),
     Command(("xl", "list", "-l"), "xen"),
     Command(("xenstore-ls", "-f"), "xen"),
 )
 LINK_COMMAND = BASE_COMMANDS[1]  # its interface names choose the per-device commands and capture ports
-DOMAIN_LIST_COMMAND = BASE_COMMANDS[8]  # its domain names choose the per-domain commands
+# its domain names choose the per-domain commands
+DOMAIN_LIST_COMMAND = next(command for command in BASE_COMMANDS if command.argv == ("xl", "list"))
 
 # Copied at their own path; a trailing "/" copies the whole tree. /proc/net/vlan/config is the VLAN
 # table of the kernel's 8021q module (absent when it is not loaded).

@@ -1,6 +1,7 @@
 """Frames lost between two ports of a bridge whose ports have different MTUs: N132 (the MTUs in the
 host model) explains P120 (the frames that entered on one port and never left on the other) and
-P103 (frames above a port's MTU)."""
+P103 (frames above a port's MTU). Not for a bridge whose netfilter reassembles fragments (a
+non-info N170 about it): C101 explains that loss with both settings."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from xennet.lint.rules import n132_mtu_bridge_ports_differ as n132
 from xennet.pcap.craft import GUEST_A, GUEST_B, ipv4_frame, latin1, pcap_bytes
 from xennet.registry import Problem
 
+from . import c101_bridge_nf_drops as c101
 from .joins import bridge_and_ports, cases
 
 ID = "C102"
@@ -21,7 +23,8 @@ RATIONALE = """\
 A bridge forwards a frame to a port only if it fits that port's MTU; anything larger is dropped
 without an ICMP error. When the captures show frames above a size entering on one port and never
 leaving on another, and the host model shows those ports with different MTUs, the MTU mismatch is
-the cause: fix the MTUs, not the guests' traffic."""
+the cause: fix the MTUs, not the guests' traffic. When bridge netfilter also reassembles fragments on
+that bridge (N170), C101 reports the loss instead, naming both settings."""
 FIX = n132.FIX
 CAUSE = "N132"
 SYMPTOMS = ("P103", "P120", "P140")
@@ -51,6 +54,8 @@ GOOD = {"ip_address": n132.BAD["ip_address"].replace("mtu 1500", "mtu 9000"), **
 
 def check(model) -> Iterator[Problem]:
     for case in cases(model, CAUSE, SYMPTOMS, bridge_and_ports):
+        if c101.takes(model, case.subject):
+            continue  # bridge netfilter reassembles there too: C101 names both settings
         yield case.root_cause(
             f"frames are lost on bridge {case.subject}: {case.symptoms()}; the bridge's ports have different"
             f" MTUs ({case.cited()}) and the bridge drops every frame above the egress port's MTU")

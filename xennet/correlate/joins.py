@@ -33,15 +33,26 @@ class Case:
 
     def cited(self) -> str:
         """`N170, sysctl.conf:1`: the cause as a message cites it."""
-        location = self.cause.location
-        return f"{self.cause.rule_id}, {os.path.basename(location.path)}:{location.line}"
+        return cite(self.cause)
 
-    def root_cause(self, message: str) -> Problem:
-        """The root cause: at the cause's location, with its fix, explaining the cause and the symptoms,
-        related to every location they name."""
-        related = (*self.cause.related, *(where for found in self.seen for where in (found.location, *found.related)))
-        return Problem(message, self.cause.location, related=tuple(dict.fromkeys(related)), fix=self.cause.fix,
-                       subject=self.subject, explains=(self.cause, *self.seen))
+    def root_cause(self, message: str, fix: str | None = None, also: tuple[Finding, ...] = ()) -> Problem:
+        """The root cause: at the cause's location, with its fix (or `fix`), explaining the cause, the
+        findings `also` (a second configuration finding it joins) and the symptoms, related to every
+        location they name."""
+        explained = (*also, *self.seen)
+        related = (*self.cause.related, *(where for found in explained for where in (found.location, *found.related)))
+        return Problem(message, self.cause.location, related=tuple(dict.fromkeys(related)), fix=fix or self.cause.fix,
+                       subject=self.subject, explains=(self.cause, *explained))
+
+
+def cite(finding: Finding) -> str:
+    """`N132, ip_address:5`: a finding as a message cites it."""
+    return f"{finding.rule_id}, {os.path.basename(finding.location.path)}:{finding.location.line}"
+
+
+def findings_about(model, rule_id: str, subject: str) -> list[Finding]:
+    """The findings of `rule_id` whose subject is `subject`."""
+    return [found for found in model.findings if found.rule_id == rule_id and found.subject == subject]
 
 
 def bridge_and_ports(dom0: Host | None, bridge: str) -> set[str]:

@@ -3,6 +3,7 @@ bundle (three sosreport archives and captures of both guests' vifs), diagnosed r
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import shutil
 from pathlib import Path
@@ -92,9 +93,13 @@ def test_the_captures_read_the_same_in_tshark(tmp_path: Path) -> None:
     pyshark = pytest.importorskip("pyshark")
     if shutil.which("tshark") is None:
         pytest.skip("tshark is not installed (make test installs it as root)")
-    with pyshark.FileCapture(str(DEMO / "captures" / "vif3.0.pcap"), keep_packets=False,
-                             override_prefs={"ip.defragment": "FALSE"}) as capture:
-        packets = list(capture)
+    loop = asyncio.new_event_loop()  # closed after: see pcap/tshark_engine.py
+    try:
+        with pyshark.FileCapture(str(DEMO / "captures" / "vif3.0.pcap"), keep_packets=False,
+                                 override_prefs={"ip.defragment": "FALSE"}, eventloop=loop) as capture:
+            packets = list(capture)
+    finally:
+        loop.close()
     assert len(packets) == 24
     assert all(packet.vlan.id == "3" for packet in packets)
     requests = [packet for packet in packets if "ICMP" in packet and packet.icmp.type == "8"]

@@ -31,7 +31,7 @@ bench: $(STAMP) system-deps
 	$(VENV)/bin/python benchmarks/bench_capture.py --output BENCHMARKS.md
 
 test: $(STAMP) system-deps lint
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -rs
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -19,10 +19,12 @@ from typing import Any
 
 from xennet.findings import Location
 
-from .host import CONFIG_SOURCES, NIC_KINDS, Host, Interface
+from .host import CONFIG_SOURCES, NIC_KINDS, GuestLink, Host, Interface
 from .hostfacts import Fact
+from .hostquery import short
 from .mac import normalize_mac, parse_mac
 from .runner import LOOSE_FILES
+from .vifspec import VifSpec
 
 IpInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
 VLAN_MIN, VLAN_MAX = 1, 4094
@@ -158,6 +160,62 @@ def guest_nics(guest: Host) -> Iterator[tuple[Interface, str]]:
         if interface.kind in NIC_KINDS and not is_vlan(interface) and ":" not in interface.name:
             for mac in dict.fromkeys(fact.value.lower() for fact in interface.macs()):
                 yield interface, mac
+
+
+@dataclass(frozen=True)
+class GuestVif:
+    """A guest's NIC, the vif of its domain with the same mac=, and that vif's device in dom0."""
+
+    link: GuestLink
+    nic: Interface
+    vif: VifSpec
+    device: Interface
+
+
+@dataclass(frozen=True)
+class GuestVifMtus:
+    """A guest NIC and its vif's device whose MTUs differ."""
+
+    pair: GuestVif
+    guest: Stated
+    backend: Stated
+
+    def statement(self, relation: str) -> str:
+        """`eth0 of guest web has MTU 9000 (ifcfg-eth0:5), above the MTU 1500 of its vif vif3.0 in dom0
+        (ip_address:7, vif 0 of web)`, with `relation` "above" or "below"."""
+        link, guest, backend = self.pair.link, self.guest, self.backend
+        return (f"{self.pair.nic.name} of guest {host_label(link.guest)} has MTU {guest.value}"
+                f" ({short(guest.location)}), {relation} the MTU {backend.value} of its vif {backend.interface} in"
+                f" dom0 ({short(backend.location)}, vif {self.pair.vif.devid} of {link.domain.label})")
+
+    @property
+    def related(self) -> tuple[Location, ...]:
+        """The vif device's MTU and the vif's mac=."""
+        mac = self.pair.vif.get("mac")
+        return (self.backend.location,) + ((mac.location,) if mac is not None else ())
+
+
+def guest_vif_mtus(model: Any, guest_above: bool) -> Iterator[GuestVifMtus]:
+    """Every joined guest NIC whose MTU is above its vif device's (`guest_above`), or below it."""
+    if model.dom0 is None:
+        return
+    for link in model.guest_links:
+        for pair in guest_vifs(model.dom0, link):
+            mtus = mtu_above(pair.nic, pair.device) if guest_above else mtu_above(pair.device, pair.nic)
+            if mtus is not None:
+                guest, backend = mtus if guest_above else mtus[::-1]
+                yield GuestVifMtus(pair, guest, backend)
+
+
+def guest_vifs(dom0: Host, link: GuestLink) -> Iterator[GuestVif]:
+    """Each NIC of a joined guest whose MAC is a vif's mac= of its domain, with that vif's device in
+    dom0, when dom0 shows the device."""
+    vifs = {mac: vif for vif in link.domain.vifs if (mac := vif_mac(vif.value("mac"))) is not None}
+    for nic, mac in guest_nics(link.guest):
+        vif = vifs.get(mac)
+        device = dom0.device_of(link.domain, vif) if vif is not None else None
+        if vif is not None and device is not None:
+            yield GuestVif(link, nic, vif, device)
 
 
 def vif_mac(text: str | None) -> str | None:

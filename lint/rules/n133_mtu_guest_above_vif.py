@@ -18,9 +18,7 @@ from collections.abc import Iterator
 from xennet.findings import Severity
 from xennet.registry import Problem
 
-from ..host import GuestLink, Host
-from ..hostquery import short
-from ..netchecks import guest_nics, host_label, mtu_above, vif_mac
+from ..netchecks import guest_vif_mtus
 
 ID = "N133"
 SLUG = "mtu-guest-above-vif"
@@ -53,28 +51,9 @@ REFERENCES = ("Linux drivers/net/xen-netback/interface.c: xenvif_change_mtu",)
 
 
 def check(model) -> Iterator[Problem]:
-    dom0 = model.dom0
-    if dom0 is None:
-        return
-    for link in model.guest_links:
-        yield from _guest_above_vif(dom0, link)
-
-
-def _guest_above_vif(dom0: Host, link: GuestLink) -> Iterator[Problem]:
-    vifs = {mac: vif for vif in link.domain.vifs if (mac := vif_mac(vif.value("mac"))) is not None}
-    for nic, mac in guest_nics(link.guest):
-        vif = vifs.get(mac)
-        device = dom0.device_of(link.domain, vif) if vif is not None else None
-        pair = mtu_above(nic, device) if device is not None else None
-        if pair is None or vif is None:
-            continue
-        guest, backend = pair
-        mac_field = vif.get("mac")
+    for found in guest_vif_mtus(model, guest_above=True):
         yield Problem(
-            f"{nic.name} of guest {host_label(link.guest)} has MTU {guest.value} ({short(guest.location)}), above"
-            f" the MTU {backend.value} of its vif {backend.interface} in dom0 ({short(backend.location)}, vif"
-            f" {vif.devid} of {link.domain.label}): frames above {backend.value} bytes to or from the guest are"
-            " dropped",
-            guest.location,
-            related=(backend.location,) + ((mac_field.location,) if mac_field is not None else ()),
+            f"{found.statement('above')}: frames above {found.backend.value} bytes to or from the guest are dropped",
+            found.guest.location,
+            related=found.related,
         )

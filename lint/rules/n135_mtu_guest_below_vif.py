@@ -22,9 +22,7 @@ from collections.abc import Iterator
 from xennet.findings import Severity
 from xennet.registry import Problem
 
-from ..host import GuestLink, Host
-from ..hostquery import short
-from ..netchecks import guest_nics, host_label, mtu_above, vif_mac
+from ..netchecks import guest_vif_mtus
 from . import n133_mtu_guest_above_vif as n133
 
 ID = "N135"
@@ -44,30 +42,13 @@ REFERENCES = ("Linux net/core/dev.c: is_skb_forwardable (veth drops frames above
 
 
 def check(model) -> Iterator[Problem]:
-    dom0 = model.dom0
-    if dom0 is None:
-        return
-    for link in model.guest_links:
-        yield from _guest_below_vif(dom0, link)
-
-
-def _guest_below_vif(dom0: Host, link: GuestLink) -> Iterator[Problem]:
-    vifs = {mac: vif for vif in link.domain.vifs if (mac := vif_mac(vif.value("mac"))) is not None}
-    for nic, mac in guest_nics(link.guest):
-        vif = vifs.get(mac)
-        device = dom0.device_of(link.domain, vif) if vif is not None else None
-        pair = mtu_above(device, nic) if device is not None else None
-        if pair is None or vif is None:
-            continue
-        backend, guest = pair
-        mac_field = vif.get("mac")
+    for found in guest_vif_mtus(model, guest_above=False):
+        backend, guest = found.backend, found.guest
         yield Problem(
-            f"{nic.name} of guest {host_label(link.guest)} has MTU {guest.value} ({short(guest.location)}), below"
-            f" the MTU {backend.value} of its vif {backend.interface} in dom0 ({short(backend.location)}, vif"
-            f" {vif.devid} of {link.domain.label}): the bridge delivers frames of up to {backend.value} bytes to"
-            f" the guest, and a NIC that enforces its MTU drops those above {guest.value} without an ICMP error"
-            f" (veth does, counted in {backend.interface}'s TX drops)",
+            f"{found.statement('below')}: the bridge delivers frames of up to {backend.value} bytes to the guest, and"
+            f" a NIC that enforces its MTU drops those above {guest.value} without an ICMP error (veth does, counted"
+            f" in {backend.interface}'s TX drops)",
             guest.location,
-            related=(backend.location,) + ((mac_field.location,) if mac_field is not None else ()),
+            related=found.related,
             subject=backend.interface,
         )

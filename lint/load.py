@@ -9,8 +9,9 @@ import os
 from dataclasses import dataclass, field
 
 from xennet.findings import Location
+from xennet.suppress import BadSuppression, Suppression, scan
 
-from .classify import kind_by_content, kind_by_path, kind_named
+from .classify import SourceKind, kind_by_content, kind_by_path, kind_named
 from .detect import detect_format
 from .facts import ConfigFile, ConfigFormat, ParseProblem
 from .hostfacts import HostFacts
@@ -31,6 +32,8 @@ class Loaded:
     kind: str = ""  # the Xen config format or the host source kind that read the file
     problems: list[ParseProblem] = field(default_factory=list)  # could not be analyzed: report
     skipped: str | None = None  # not a Xen config, met while walking a folder: count
+    suppressions: list[Suppression] = field(default_factory=list)  # its `# xennet: disable=` comments
+    bad_suppressions: list[BadSuppression] = field(default_factory=list)
 
 
 def load_input(path: str, explicit: bool, relative: str | None = None, kind: str | None = None,
@@ -54,18 +57,23 @@ def load_input(path: str, explicit: bool, relative: str | None = None, kind: str
     fmt = detect_format(path, text) if source is None else None
     if source is None and fmt is None:
         source = kind_by_content(text)
-    if source is not None:
-        facts = source.parse(text, path, relative)
-        if encoding_problem is not None:
-            facts.problems.insert(0, encoding_problem)
-        return Loaded(facts=facts, kind=source.name)
-    if fmt is None:
+    if source is None and fmt is None:
         return _not_analyzed(path, explicit, "not a Xen config or a network source xennet reads", "unrecognized")
+    loaded = _parse(text, path, relative, source, fmt)
+    if encoding_problem is not None:
+        (loaded.facts or loaded.config).problems.insert(0, encoding_problem)  # type: ignore[union-attr]
+    loaded.suppressions, loaded.bad_suppressions = scan(text, path)
+    return loaded
+
+
+def _parse(text: str, path: str, relative: str, source: SourceKind | None, fmt: ConfigFormat | None) -> Loaded:
+    """Host facts when `source` names a host source kind, else the Xen config in format `fmt`."""
+    if source is not None:
+        return Loaded(facts=source.parse(text, path, relative), kind=source.name)
+    assert fmt is not None
     config = _PARSERS[fmt](text, path)
     if fmt is ConfigFormat.XM:
         config.xl_problems = parse_xl(text, path).problems
-    if encoding_problem is not None:
-        config.problems.insert(0, encoding_problem)
     return Loaded(config=config, kind=fmt.value)
 
 

@@ -12,10 +12,13 @@ from xennet.findings import Finding, Location
 
 from .facts import Atom, ConfigFile, ConfigFormat, ParseProblem, SExpr, Value, ValueKind
 from .settings import effective_settings
+from .site import SiteFacts
 from .vifspec import VifSpec, VifSyntax, parse_script_args, parse_vif_sexpr, parse_vif_string
 
 if TYPE_CHECKING:
     from xennet.pcap.captures import CaptureSet
+    from xennet.registry import Rule
+    from xennet.suppress import BadSuppression, Suppressed, Suppression
 
     from .host import GuestLink, Host
     from .inventory import InventoryEntry
@@ -72,6 +75,13 @@ class LintModel:
     guest_links: list[GuestLink] = field(default_factory=list)
     captures: CaptureSet | None = None  # set by `xennet pcap`; capture rules (P) read it
     findings: list[Finding] = field(default_factory=list)  # of every other rule, for root causes (C)
+    site: SiteFacts = field(default_factory=SiteFacts)  # what the user's config says (lint/site.py)
+    # `# xennet: disable=` comments of the inputs (xennet/suppress.py), what they suppressed, the
+    # comments that cannot be applied, and the rules that ran (E007 and E008 read them)
+    suppressions: list[Suppression] = field(default_factory=list)
+    suppressed: list[Suppressed] = field(default_factory=list)
+    bad_suppressions: list[BadSuppression] = field(default_factory=list)
+    rules_run: list[Rule] = field(default_factory=list)
 
     def all_vifs(self) -> list[tuple[Domain, VifSpec]]:
         return [(domain, vif) for domain in self.domains for vif in domain.vifs]

@@ -18,20 +18,25 @@ from xennet.discover import Candidate, iter_candidates
 from xennet.findings import Finding, Location
 from xennet.pcap.load import CaptureOptions, is_capture, load_captures
 from xennet.registry import Rule
+from xennet.suppress import BadSuppression, Suppression
+from xennet.suppress import apply as apply_suppressions
 
 from .classify import kind_by_path
 from .facts import ConfigFile, ParseProblem
 from .host import Host, build_host, join_guests
 from .hostfacts import HostFacts
 from .inventory import InventoryEntry, config_summary, facts_summary
+from .kernel import running_kernel
 from .load import Loaded, load_input
 from .model import Domain, LintModel, build_model
+from .site import SiteFacts
 from .sources.interfaces import resolve_sources, source_directives
 
 Progress = Callable[[list[Candidate]], Iterable[Candidate]]
 LOOSE_FILES = "files given by name"
 MAX_INTERFACES_BYTES = 1024 * 1024
 ARCHIVE_REFUSED = "archive-refused"  # the ParseProblem kind of a member an archive reader refused (E006)
+AFTER_SUPPRESSIONS = ("E007",)  # rules that judge the suppression comments once they were applied
 
 
 @dataclass
@@ -62,14 +67,24 @@ def lint_paths(
     progress: Progress | None = None,
     captures: CaptureOptions | None = None,
     guests: Mapping[str, str] | None = None,
+    *,
+    suppressions: bool = True,
+    site: SiteFacts | None = None,
 ) -> LintResult:
     """Lint every input under `paths` with `rules`; `progress` may wrap the list of files (a progress bar).
     `captures` says how capture files are read (ports, MTUs, engine); `guests` ({domain name: tree
-    path}) joins those trees to those domains of the dom0.
+    path}) joins those trees to those domains of the dom0. `suppressions=False` ignores the inputs'
+    `# xennet: disable=` comments (--no-suppressions); `site` holds the facts of the user's config.
 
     Raises MissingPathError for a path that does not exist, GuestOptionError for a bad `guests` entry."""
-    model = load_model(paths, progress, captures, guests)
-    return LintResult(model=model, findings=run_rules(model, rules))
+    model = load_model(paths, progress, captures, guests, site)
+    if not suppressions:
+        model.suppressions, model.bad_suppressions = [], []
+    model.rules_run = list(rules)
+    findings = run_rules(model, [rule for rule in rules if rule.id not in AFTER_SUPPRESSIONS])
+    findings, model.suppressed = apply_suppressions(findings, model.suppressions)
+    late = [finding for rule in rules if rule.id in AFTER_SUPPRESSIONS for finding in rule.run(model)]
+    return LintResult(model=model, findings=findings + sorted(late, key=lambda finding: finding.sort_key))
 
 
 def load_model(
@@ -77,6 +92,7 @@ def load_model(
     progress: Progress | None = None,
     captures: CaptureOptions | None = None,
     guests: Mapping[str, str] | None = None,
+    site: SiteFacts | None = None,
 ) -> LintModel:
     """Read and parse every input and assemble the model, without judging anything. Capture files
     (pcap, pcapng) are read after the host model is built, so their ports can take its MTUs. A tree
@@ -93,6 +109,9 @@ def load_model(
     model.inventory = [_with_config_facts(model, entry) for entry in inputs.inventory]
     model.hosts = [_host(tree, model) for tree in trees]
     _choose_dom0(model, guest_trees)
+    model.suppressions, model.bad_suppressions = inputs.suppressions, inputs.bad_suppressions
+    if site is not None:
+        _add_site(model, site)
     if inputs.capture_paths or (captures is not None and captures.ports):
         model.captures = load_captures(inputs.capture_paths, captures, model, inputs.capture_bytes)
         named = captures.ports.values() if captures is not None else ()
@@ -100,6 +119,14 @@ def load_model(
         model.analyzed.extend(added)
         model.inventory.extend(InventoryEntry(path, "capture (--port)") for path in added)
     return model
+
+
+def _add_site(model: LintModel, site: SiteFacts) -> None:
+    """Put the site facts on the model; the site's kernel becomes the dom0's when its tree states none
+    (the finding then cites the config file's line)."""
+    model.site = site
+    if site.kernel is not None and model.dom0 is not None and running_kernel(model.dom0) is None:
+        model.dom0.facts.kernel.append(site.kernel)
 
 
 def _recognized_at_top(path: str) -> bool:
@@ -147,6 +174,8 @@ class _Inputs:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     analyzed: list[str] = field(default_factory=list)
     inventory: list[InventoryEntry] = field(default_factory=list)
+    suppressions: list[Suppression] = field(default_factory=list)
+    bad_suppressions: list[BadSuppression] = field(default_factory=list)
 
     def add(self, candidate: Candidate, forced: str | None) -> None:
         """Read one candidate; `forced` is the host source kind it must be read as, if any."""
@@ -177,6 +206,8 @@ class _Inputs:
             if loaded.facts is not None:
                 tree.facts.merge(loaded.facts)
         self.problems.extend(loaded.problems)
+        self.suppressions.extend(loaded.suppressions)
+        self.bad_suppressions.extend(loaded.bad_suppressions)
         if loaded.skipped:
             self.skipped.append((candidate.path, loaded.skipped))
         facts = facts_summary(loaded.facts) if loaded.facts is not None else ()

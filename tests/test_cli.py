@@ -122,9 +122,9 @@ def test_rules_lists_every_rule():
 def test_explain_by_id_and_slug_prints_examples():
     by_id = invoke("explain", "X101").output
     assert by_id == invoke("explain", "vif-unknown-key").output
-    assert by_id.startswith("X101 vif-unknown-key (default severity: warning)")
+    assert by_id.startswith("# X101 vif-unknown-key\n\nDefault severity: warning\n")
     for heading in ("What it does", "Why is this bad?", "Example", "Use instead", "Fix"):
-        assert f"\n{heading}\n" in by_id
+        assert f"\n## {heading}\n" in by_id
     assert "brige" in by_id  # the bad example
 
 

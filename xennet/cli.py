@@ -2,33 +2,39 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields
+from typing import NoReturn
 
 import click
 
 from xennet import __version__
+from xennet import config as config_file
 from xennet.archive import archive_kind
+from xennet.baseline import BaselineError
 from xennet.collect.command import collect_command
+from xennet.config import ConfigError, OptionError, Overrides, Settings, load_settings
 from xennet.discover import Candidate, MissingPathError
-from xennet.findings import Severity, by_importance, flatten
+from xennet.finalize import EXIT_USAGE, Outcome, finalize
+from xennet.findings import by_importance, flatten
 from xennet.lint.runner import GuestOptionError, LintResult, lint_paths, load_model
 from xennet.pcap.load import CaptureOptions
-from xennet.registry import Rule, all_rules, find_rule, select_rules, unknown_codes
+from xennet.registry import all_rules, find_rule
+from xennet.report import github as github_report
 from xennet.report import html_report, json_report, model_report, ports_report, rules_doc, text
 from xennet.report import inventory as inventory_report
+from xennet.report import junit as junit_report
+from xennet.report import sarif as sarif_report
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+# --format values that print only the findings, for CI systems (docs/output-formats.md)
+MACHINE_FORMATS = {"sarif": sarif_report, "junit": junit_report, "github": github_report}
 PROGRESS_THRESHOLD = 200  # files; below this a progress bar would only flicker
 CAPTURE_PROGRESS_BYTES = 64 * 1024 * 1024  # smaller captures are read in a blink
 MIN_MTU, MAX_MTU = 68, 65535  # IPv4's minimum MTU; the largest IP packet
-
-
-def _codes(values: Iterable[str]) -> list[str]:
-    """--select X1,E --select vif-mac-invalid -> ["X1", "E", "vif-mac-invalid"]."""
-    return [code.strip() for value in values for code in value.split(",") if code.strip()]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,22 +43,90 @@ def main() -> None:
     """Find why Xen guests cannot talk on the network."""
 
 
-def _finding_options(command: Callable[..., None]) -> Callable[..., None]:
-    """The rule selection and output options `lint` and `pcap` share."""
-    options = [
-        click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-                     show_default=True, help="Output format."),
-        click.option("--select", multiple=True, metavar="CODES",
-                     help="Only these rules: IDs, slugs or family prefixes, comma-separated (e.g. X1,E)."),
-        click.option("--ignore", multiple=True, metavar="CODES", help="Leave out these rules (same syntax)."),
-        click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error",
-                     show_default=True, help="Exit 1 when a finding at or above this severity is reported."),
-        click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True),
-        click.option("-v", "--verbose", is_flag=True, help="Also list the files that were skipped and why."),
-    ]
+@dataclass(frozen=True)
+class FindingOptions:
+    """The options `lint`, `pcap` and `bundle` share (see `_finding_options`)."""
+
+    output_format: str
+    select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    fail_on: str | None
+    color: str
+    verbose: bool
+    config: str | None
+    isolated: bool
+    no_suppressions: bool
+    baseline: str | None
+    update_baseline: bool
+
+    def settings(self, paths: tuple[str, ...]) -> Settings:
+        """The effective settings: the config file for `paths`, then these flags; a broken config or an
+        unknown code is a one-line error and exit 2."""
+        if self.update_baseline and self.baseline is None:
+            raise click.UsageError("--update-baseline needs --baseline FILE")
+        return _load_settings(paths, Overrides(**{item.name: getattr(self, item.name) for item in fields(Overrides)}))
+
+
+def _load_settings(paths: tuple[str, ...], overrides: Overrides) -> Settings:
+    try:
+        return load_settings(paths, overrides)
+    except OptionError as error:
+        raise click.UsageError(str(error)) from None
+    except ConfigError as error:
+        _fail(str(error))
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"xennet: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+_SELECTION_OPTIONS = [
+    click.option("--select", multiple=True, metavar="CODES",
+                 help="Only these rules: IDs, slugs or family prefixes, comma-separated (e.g. X1,E)."
+                      " Replaces select and extend-select of the config file."),
+    click.option("--ignore", multiple=True, metavar="CODES",
+                 help="Leave out these rules (same syntax). Replaces ignore of the config file."),
+    click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
+                 help="Exit 1 when a finding at or above this severity is reported [default: fail-on of the"
+                      " config file, else error]."),
+    click.option("--config", type=click.Path(dir_okay=False), metavar="FILE",
+                 help="Read this config file (.xennet.toml, or a pyproject.toml with [tool.xennet]) instead of"
+                      " looking for one from the inputs up."),
+    click.option("--isolated", is_flag=True, help="Read no config file."),
+]
+
+
+def _with_options(command: Callable[..., None], options: list[Callable[..., object]]) -> Callable[..., None]:
     for option in reversed(options):
-        command = option(command)
+        command = option(command)  # type: ignore[assignment]
     return command
+
+
+def _finding_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The rule selection, configuration and output options `lint`, `pcap` and `bundle` share, passed
+    to the command as one FindingOptions `options`."""
+    names = [item.name for item in fields(FindingOptions)]
+
+    @functools.wraps(command)
+    def wrapper(*args: object, **kwargs: object) -> None:
+        options = FindingOptions(**{name: kwargs.pop(name) for name in names})  # type: ignore[arg-type]
+        command(*args, options=options, **kwargs)
+
+    return _with_options(wrapper, [
+        click.option("--format", "output_format", type=click.Choice(["text", "json", *MACHINE_FORMATS]), default="text",
+                     show_default=True, help="Output format."),
+        *_SELECTION_OPTIONS,
+        click.option("--no-suppressions", is_flag=True,
+                     help="Ignore `# xennet: disable=` comments in the inputs: show everything."),
+        click.option("--baseline", type=click.Path(dir_okay=False), metavar="FILE",
+                     help="Report only findings not recorded in FILE; when FILE does not exist, record the"
+                          " current findings in it and report none."),
+        click.option("--update-baseline", is_flag=True, help="With --baseline: record the current findings again."),
+        click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True),
+        click.option("-v", "--verbose", is_flag=True,
+                     help="Also list the files that were skipped and why, and the findings suppressed or ignored."),
+    ])
 
 
 _html_option = click.option(
@@ -72,33 +146,34 @@ def _write_html(result: LintResult, path: str | None) -> None:
         sys.exit(EXIT_USAGE)
 
 
-def _rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> list[Rule]:
-    select_codes, ignore_codes = _codes(select), _codes(ignore)
-    bad = unknown_codes(select_codes + ignore_codes)
-    if bad:
-        raise click.UsageError(f"unknown rule code(s): {', '.join(bad)} (see `xennet rules`)")
-    return select_rules(select_codes, ignore_codes)
+def _finish(result: LintResult, settings: Settings) -> Outcome:
+    """The findings after per-file-ignores, severity overrides and the baseline; a baseline file that
+    cannot be read or written is a one-line error and exit 2."""
+    try:
+        return finalize(result, settings)
+    except BaselineError as error:
+        _fail(str(error))
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @_finding_options
 @_html_option
-def lint(paths: tuple[str, ...], output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],
-         fail_on: str, color: str, verbose: bool, html_path: str | None) -> None:
+def lint(paths: tuple[str, ...], options: FindingOptions, html_path: str | None) -> None:
     """Lint Xen configs and dom0/guest network sources under PATHS (files or folders).
 
     Each folder is one host tree (a dom0, or a guest: sosreport, xen-bugtool, a copy of /etc, a folder
     of command outputs), or a case folder of such trees side by side (see `xennet bundle --help`);
     files named one by one form one more tree."""
-    rules = _rules(select, ignore)
+    settings = options.settings(paths)
     try:
-        result = _run_with_progress(paths, rules)
+        result = _run_with_progress(paths, settings)
     except MissingPathError as error:
         raise click.UsageError(f"no such file or directory: {error}") from None
-    _print_result(result, output_format, color, verbose)
-    _write_html(result, html_path)
-    sys.exit(_exit_code(result, Severity.parse(fail_on)))
+    outcome = _finish(result, settings)
+    _print_result(outcome, options)
+    _write_html(outcome.result, html_path)
+    sys.exit(outcome.exit_code)
 
 
 _PORT_OPTION = click.option("--port", "port_options", multiple=True, metavar="NAME=FILE",
@@ -118,8 +193,7 @@ _MTU_OPTION = click.option("--mtu", "mtu_options", multiple=True, metavar="NAME=
 @_finding_options
 @_html_option
 def pcap_command(files: tuple[str, ...], port_options: tuple[str, ...], mtu_options: tuple[str, ...], engine: str,
-                 with_paths: tuple[str, ...], output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],
-                 fail_on: str, color: str, verbose: bool, html_path: str | None) -> None:
+                 with_paths: tuple[str, ...], options: FindingOptions, html_path: str | None) -> None:
     """Check packet captures (pcap, pcapng) FILES: findings as `xennet lint` reports them, then each port's
     packets, bytes, largest IP packet, fragments and MTU."""
     ports, mtus = _ports_and_mtus(port_options, mtu_options)
@@ -130,16 +204,21 @@ def pcap_command(files: tuple[str, ...], port_options: tuple[str, ...], mtu_opti
         raise click.UsageError(f"no such file or directory: {missing}")
     if engine == "tshark" and shutil.which("tshark") is None:
         raise click.UsageError("--engine tshark: tshark is not installed (apt-get install tshark)")
-    rules = _rules(select, ignore)
-    result = _run_with_captures((*with_paths, *files), rules, CaptureOptions(ports=ports, mtus=mtus, engine=engine))
+    inputs = (*with_paths, *files)
+    settings = options.settings(inputs)
+    outcome = _finish(_run_with_captures(inputs, settings, CaptureOptions(ports=ports, mtus=mtus, engine=engine)),
+                      settings)
+    result = outcome.result
     captures = result.model.captures.ports if result.model.captures is not None else []
-    if output_format == "json":
+    if options.output_format in MACHINE_FORMATS:
+        _print_result(outcome, options)
+    elif options.output_format == "json":
         click.echo(ports_report.render_json(_lint_json(result), captures))
     else:
-        _print_result(result, output_format, color, verbose)
+        _print_result(outcome, options)
         click.echo(ports_report.render_text(captures))
     _write_html(result, html_path)
-    sys.exit(_exit_code(result, Severity.parse(fail_on)))
+    sys.exit(outcome.exit_code)
 
 
 @main.command("bundle")
@@ -155,8 +234,7 @@ def pcap_command(files: tuple[str, ...], port_options: tuple[str, ...], mtu_opti
 @_finding_options
 @_html_option
 def bundle_command(paths: tuple[str, ...], inventory: bool, guest_options: tuple[str, ...],
-                   port_options: tuple[str, ...], mtu_options: tuple[str, ...], output_format: str,
-                   select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str, color: str, verbose: bool,
+                   port_options: tuple[str, ...], mtu_options: tuple[str, ...], options: FindingOptions,
                    html_path: str | None) -> None:
     """Analyze support bundles PATHS together: folders and archives (.tar, .tar.gz, .tar.xz, .tar.bz2,
     .tar.zst, .zip; sosreport, xen-bugtool or any copy of /etc and command outputs) and loose captures.
@@ -176,23 +254,27 @@ def bundle_command(paths: tuple[str, ...], inventory: bool, guest_options: tuple
     missing = next((path for path in [*ports.values(), *guests.values()] if not os.path.exists(path)), None)
     if missing is not None:
         raise click.UsageError(f"no such file or directory: {missing}")
+    settings = options.settings(paths)
     try:
-        result = _run_with_captures(paths, _rules(select, ignore), CaptureOptions(ports=ports, mtus=mtus), guests)
+        outcome = _finish(_run_with_captures(paths, settings, CaptureOptions(ports=ports, mtus=mtus), guests), settings)
     except GuestOptionError as error:
         raise click.UsageError(str(error)) from None
+    result = outcome.result
     result.findings = by_importance(result.findings)
     captures = result.model.captures.ports if result.model.captures is not None else []
-    if output_format == "json":
+    if options.output_format in MACHINE_FORMATS:
+        _print_result(outcome, options)
+    elif options.output_format == "json":
         document = ports_report.render_json(_lint_json(result), captures)
         click.echo(inventory_report.render_json(document, result.model) if inventory else document)
     else:
-        _print_result(result, output_format, color, verbose)
+        _print_result(outcome, options)
         if captures:
             click.echo(ports_report.render_text(captures))
         if inventory:
             click.echo(inventory_report.render_text(result.model))
     _write_html(result, html_path)
-    sys.exit(_exit_code(result, Severity.parse(fail_on)))
+    sys.exit(outcome.exit_code)
 
 
 def _guest_paths(values: tuple[str, ...]) -> dict[str, str]:
@@ -218,13 +300,13 @@ def _ports_and_mtus(port_options: tuple[str, ...], mtu_options: tuple[str, ...])
     return ports, mtus
 
 
-def _run_with_captures(paths: tuple[str, ...], rules: list[Rule], options: CaptureOptions,
+def _run_with_captures(paths: tuple[str, ...], settings: Settings, options: CaptureOptions,
                        guests: dict[str, str] | None = None) -> LintResult:
     """`_run_with_progress` with a progress bar over the capture bytes; a missing path is a usage error."""
     progress = _ByteProgress()
     options.progress = progress
     try:
-        return _run_with_progress(paths, rules, options, guests)
+        return _run_with_progress(paths, settings, options, guests)
     except MissingPathError as error:
         raise click.UsageError(f"no such file or directory: {error}") from None
     finally:
@@ -257,7 +339,7 @@ def _mtu_value(name: str, value: str) -> int:
     return mtu
 
 
-def _run_with_progress(paths: tuple[str, ...], rules: list[Rule], captures: CaptureOptions | None = None,
+def _run_with_progress(paths: tuple[str, ...], settings: Settings, captures: CaptureOptions | None = None,
                        guests: dict[str, str] | None = None) -> LintResult:
     """A progress bar on a terminal for big trees; quiet otherwise (CI logs, pipes)."""
 
@@ -268,7 +350,8 @@ def _run_with_progress(paths: tuple[str, ...], rules: list[Rule], captures: Capt
         with click.progressbar(candidates, label="Linting", file=sys.stderr, show_pos=True) as bar:
             yield from bar
 
-    return lint_paths(paths, rules, progress, captures, guests)
+    return lint_paths(paths, settings.rules(), progress, captures, guests,
+                      suppressions=settings.use_suppressions, site=settings.site)
 
 
 class _ByteProgress:
@@ -292,31 +375,42 @@ class _ByteProgress:
             self.bar.__exit__(None, None, None)
 
 
-def _print_result(result: LintResult, output_format: str, color: str, verbose: bool) -> None:
-    if output_format == "json":
+def _print_result(outcome: Outcome, options: FindingOptions) -> None:
+    result = outcome.result
+    if options.output_format in MACHINE_FORMATS:
+        report = MACHINE_FORMATS[options.output_format].render(
+            result.findings, result.model.rules_run, result.model.analyzed, outcome.exit_code)
+        click.echo(report, nl=not report.endswith("\n"))
+        return
+    if options.output_format == "json":
         click.echo(_lint_json(result))
         return
     model = result.model
     files = model.analyzed
-    use_color = color == "always" or (color == "auto" and sys.stdout.isatty())
+    use_color = options.color == "always" or (options.color == "auto" and sys.stdout.isatty())
     for finding in result.findings:
         click.echo(text.format_finding(finding, use_color), color=use_color)
-    if verbose:
+    if options.verbose:
         for path, reason in model.skipped:
             click.echo(f"skipped: {text.safe(path)}: {reason}")
-    click.echo(text.summary_line(flatten(result.findings), len(files), len(model.skipped)))
+        for item in model.suppressed:
+            reason = f" -- {item.suppression.reason}" if item.suppression.reason else ""
+            click.echo(f"suppressed: {text.safe(str(item.finding.location))} {item.finding.rule_id}"
+                       f" by {item.suppression.location.path}:{item.suppression.location.line}{reason}")
+        for finding, glob in outcome.ignored:
+            click.echo(f"ignored: {text.safe(str(finding.location))} {finding.rule_id} (per-file-ignores {glob!r})")
+    line = text.summary_line(flatten(result.findings), len(files), len(model.skipped))
+    if outcome.baseline_written is not None:
+        written = outcome.baseline_written
+        plural = "s" if written != 1 else ""
+        click.echo(f"baseline written: {written} finding{plural} in {text.safe(options.baseline or '')}")
+    if outcome.baselined:
+        line = f"{line[:-1]} ({outcome.baselined} more in the baseline)."
+    click.echo(line)
 
 
 def _lint_json(result: LintResult) -> str:
     return json_report.render(result.findings, result.model.analyzed, result.model.skipped)
-
-
-def _exit_code(result: LintResult, fail_on: Severity) -> int:
-    if result.unreadable:
-        return EXIT_USAGE
-    if any(finding.severity.rank >= fail_on.rank for finding in flatten(result.findings)):
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
 
 
 main.add_command(collect_command)
@@ -335,6 +429,18 @@ def model_command(paths: tuple[str, ...], output_format: str) -> None:
     except MissingPathError as error:
         raise click.UsageError(f"no such file or directory: {error}") from None
     click.echo(model_report.render_json(model) if output_format == "json" else model_report.render_text(model))
+
+
+@main.command("config")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@functools.partial(_with_options, options=_SELECTION_OPTIONS)
+def config_command(paths: tuple[str, ...], output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],
+                   fail_on: str | None, config: str | None, isolated: bool) -> None:
+    """Print the effective configuration for PATHS (default: the current folder), each value with where it
+    came from: default, FILE:LINE of the config file, or the flag that set it."""
+    settings = _load_settings(paths or (".",), Overrides(select, ignore, fail_on, config, isolated))
+    click.echo(config_file.render(settings, output_format))
 
 
 @main.command("rules")

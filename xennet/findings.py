@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class Severity(str, Enum):
@@ -104,3 +108,24 @@ def by_importance(findings: Iterable[Finding]) -> list[Finding]:
     """Root causes first, then the other findings by severity, errors first; the order within each
     (file and line) is kept. How a support engineer reads a bundle's report: the answer, then the rest."""
     return sorted(findings, key=lambda finding: (not finding.explains, -finding.severity.rank))
+
+
+def prune(findings: Iterable[Finding],
+          why: Callable[[Finding], T | None]) -> tuple[list[Finding], list[tuple[Finding, T]]]:
+    """`findings` without those for which `why` gives a reason, and the dropped ones with their reasons.
+    Explained findings are judged too: a dropped root cause leaves what it explained to be reported on
+    its own; a dropped explained finding leaves its root cause (suppressions, per-file-ignores)."""
+    dropped: list[tuple[Finding, T]] = []
+
+    def keep(finding: Finding) -> list[Finding]:
+        explained = [inner for child in finding.explains for inner in keep(child)]
+        reason = why(finding)
+        if reason is not None:
+            dropped.append((finding, reason))
+            return explained
+        if len(explained) != len(finding.explains) or any(
+                a is not b for a, b in zip(explained, finding.explains, strict=True)):
+            return [dataclasses.replace(finding, explains=tuple(explained))]
+        return [finding]
+
+    return [kept for finding in findings for kept in keep(finding)], dropped

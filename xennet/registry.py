@@ -81,10 +81,16 @@ class Rule:
 
     def matches(self, code: str) -> bool:
         """`code` is this rule's ID, its slug, or a prefix of its ID (a family such as `X` or `X1`)."""
-        code = code.strip()
-        if not code:
-            return False
-        return code.lower() == self.slug or self.id.startswith(code.upper())
+        return code_matches(code, self.id, self.slug)
+
+
+def code_matches(code: str, rule_id: str, slug: str) -> bool:
+    """`code` is the ID `rule_id`, the slug `slug`, or a prefix of the ID (a family such as `X` or `X1`):
+    how --select, configs and suppression comments name rules (also for findings, which carry both)."""
+    code = code.strip()
+    if not code:
+        return False
+    return code.lower() == slug or rule_id.startswith(code.upper())
 
 
 def _rule_from_module(module: ModuleType) -> Rule:

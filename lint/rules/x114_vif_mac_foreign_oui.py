@@ -4,7 +4,8 @@ Such an address belongs to some hardware vendor's range, so it may one day meet 
 that owns it, and tools that classify traffic by
 OUI will not see a Xen guest. xl-network-configuration(5) recommends Xen's OUI or a random
 locally administered address (first octet with bit 0x02 set, e.g. 02:...). Multicast and all-zero
-MACs are reported by X111 and X112 instead.
+MACs are reported by X111 and X112 instead. OUIs listed in the site config (`allowed-ouis` of
+`[tool.xennet.site]`) are accepted as well.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ REFERENCES = ("xl-network-configuration(5): mac",)
 def check(model) -> Iterator[Problem]:
     for use, octets in mac_uses(model):
         if octets[:3] == XEN_OUI or is_multicast(octets) or is_locally_administered(octets) or not any(octets):
+            continue
+        if model.site.allows_oui(octets):  # `allowed-ouis` of the site config
             continue
         oui = ":".join(f"{octet:02x}" for octet in octets[:3])
         yield Problem(

@@ -120,6 +120,26 @@ def test_site_kernel_stands_in_when_the_bundle_lacks_it(tmp_path, monkeypatch):
     assert "    related: .xennet.toml:2" in after.output.splitlines()
 
 
+def test_site_bridge_mtu_is_checked_against_the_bridge_and_its_ports(tmp_path, monkeypatch):
+    """The field case's dom0 runs xenbr0 and its ports at 1500; a site that expects 9000 hears about
+    every device, at the first one, with the config line related; a site that expects 1500 does not."""
+    shutil.copytree(FIXTURES / "hosts" / "vlan-bridge-nf", tmp_path / "case")
+    monkeypatch.chdir(tmp_path / "case")
+    (tmp_path / "case/pyproject.toml").write_text('[tool.xennet.site.bridge-mtu]\nxenbr0 = 9000\nxenbr9 = 1500\n')
+    lines = run("lint", "--select", "N136", "dom0").output.splitlines()
+    assert lines[0] == (
+        "dom0/sos_commands/networking/ip_address:11:50: warning N136 [bridge-mtu-unexpected] bridge xenbr0 is"
+        " expected at MTU 9000 (pyproject.toml:2), but xenbr0 1500 (ip_address:11), peth0 1500 (ip_address:4),"
+        " vif0.0 1500 (ip_address:6), vif3.0 1500 (ip_address:13), vif4.0 1500 (ip_address:15): a frame that"
+        " fits the sender is dropped silently wherever a device on its way has a smaller MTU")
+    assert "    related: pyproject.toml:2" in lines
+    assert lines[-1].startswith("1 finding (0 errors, 1 warning, 0 info)")  # xenbr9: dom0 has none
+    (tmp_path / "case/pyproject.toml").write_text('[tool.xennet.site.bridge-mtu]\nxenbr0 = 1500\n')
+    assert "N136" not in rule_ids(run("lint", "dom0").output)
+    assert json.loads(run("config", "--format", "json").output)["settings"]["site.bridge-mtu"] == {
+        "value": {"xenbr0": 1500}, "origin": "pyproject.toml:1"}
+
+
 def test_config_command_prints_values_and_origins(case):
     (case / "pyproject.toml").write_text('[tool.xennet]\nfail-on = "warning"\n\n[tool.xennet.site]\n'
                                          'kernel = "2.6.18-128.el5xen"\n')
@@ -149,6 +169,10 @@ def test_config_command_prints_values_and_origins(case):
         ('[site]\nkernal = "2.6.18"\n', ".xennet.toml:2: `site.kernal`: unknown key; did you mean `kernel`?"),
         ('[site]\nkernel = "el5xen"\n', '.xennet.toml:2: `site.kernel`: expected a kernel release such as'),
         ('[site]\nallowed-ouis = ["52:54"]\n', ".xennet.toml:2: `site.allowed-ouis`: expected a list of MAC prefixes"),
+        ('[site]\nbridge-mtu = 9000\n',
+         '.xennet.toml:2: `site.bridge-mtu`: expected a table such as {"xenbr0" = 9000}'),
+        ('[site.bridge-mtu]\nxenbr0 = 9000\nxenbr1 = 100000\n',
+         ".xennet.toml:3: `site.bridge-mtu.xenbr1`: expected an MTU from 68 to 65535, got 100000"),
     ],
 )
 def test_a_broken_config_is_one_line_with_file_and_line_and_exit_2(case, content, message):

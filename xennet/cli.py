@@ -17,7 +17,7 @@ from xennet import config as config_file
 from xennet.archive import archive_kind
 from xennet.baseline import BaselineError
 from xennet.collect.command import collect_command
-from xennet.config import ConfigError, OptionError, Overrides, Settings, load_settings
+from xennet.config import MAX_MTU, MIN_MTU, ConfigError, OptionError, Overrides, Settings, load_settings
 from xennet.discover import Candidate, MissingPathError
 from xennet.finalize import EXIT_USAGE, Outcome, finalize
 from xennet.findings import by_importance, flatten
@@ -34,7 +34,6 @@ from xennet.report import sarif as sarif_report
 MACHINE_FORMATS = {"sarif": sarif_report, "junit": junit_report, "github": github_report}
 PROGRESS_THRESHOLD = 200  # files; below this a progress bar would only flicker
 CAPTURE_PROGRESS_BYTES = 64 * 1024 * 1024  # smaller captures are read in a blink
-MIN_MTU, MAX_MTU = 68, 65535  # IPv4's minimum MTU; the largest IP packet
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

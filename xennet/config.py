@@ -99,6 +99,7 @@ class Settings:
             "severity": {code: level.value for code, level in self.severity.items()},
             "site.allowed-ouis": [":".join(f"{octet:02x}" for octet in oui.value) for oui in site.allowed_ouis],
             "site.kernel": site.kernel.value if site.kernel is not None else None,
+            "site.bridge-mtu": {bridge: mtu.value for bridge, mtu in site.bridge_mtu.items()},
         }
 
     def origin(self, key: str) -> str:
@@ -236,6 +237,7 @@ class _ConfigFile:
         settings.site = SiteFacts(
             allowed_ouis=_ouis(self, site.get("allowed-ouis", [])),
             kernel=_kernel(self, site.get("kernel")),
+            bridge_mtu=_bridge_mtus(self, site.get("bridge-mtu", {})),
         )
         settings.origins.update((f"site.{key}", f"{self.shown}:{self.line('site', key)}") for key in site)
 
@@ -312,6 +314,16 @@ def _kernel(config: _ConfigFile, value: object) -> Fact[str] | None:
     return Fact(value.strip(), Location(config.shown, config.line("site", "kernel")))
 
 
+def _bridge_mtus(config: _ConfigFile, value: object) -> dict[str, Fact[int]]:
+    """{bridge: expected MTU}, each an MTU a Linux bridge can have."""
+    keys = ["site", "bridge-mtu"]
+    table = _table(config, keys, value, '{"xenbr0" = 9000}')
+    for bridge, mtu in table.items():
+        if not isinstance(mtu, int) or isinstance(mtu, bool) or not MIN_MTU <= mtu <= MAX_MTU:
+            raise config.error([*keys, bridge], f"expected an MTU from {MIN_MTU} to {MAX_MTU}, got {json.dumps(mtu)}")
+    return {bridge: Fact(mtu, Location(config.shown, config.line(*keys, bridge))) for bridge, mtu in table.items()}
+
+
 _TOP_KEYS: dict[str, Callable[[_ConfigFile, str, object, Settings], None]] = {
     "select": _set_codes("select"),
     "extend-select": _set_codes("extend_select"),
@@ -320,7 +332,8 @@ _TOP_KEYS: dict[str, Callable[[_ConfigFile, str, object, Settings], None]] = {
     "fail-on": _set_fail_on,
     "severity": _set_severity,
 }  # and "site": _ConfigFile.apply builds SiteFacts from its keys
-_SITE_KEYS = ("allowed-ouis", "kernel")
+MIN_MTU, MAX_MTU = 68, 65535  # IPv4's minimum MTU; the largest IP packet
+_SITE_KEYS = ("allowed-ouis", "kernel", "bridge-mtu")
 
 
 def _key_lines(text: str) -> dict[tuple[str, ...], int]:

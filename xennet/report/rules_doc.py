@@ -17,10 +17,14 @@ import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xennet.findings import Finding
 from xennet.registry import ROOT_CAUSE_FAMILY, Rule, all_rules, find_rule, select_rules
 from xennet.report import text
+
+if TYPE_CHECKING:
+    from xennet.lint.runner import LintResult
 
 INDEX = "README.md"
 REGENERATE = ".venv/bin/python scripts/rule_docs.py"
@@ -61,15 +65,30 @@ def write_example(folder: Path, files: dict[str, str], trees: Sequence[str] = ()
     return [str(folder / tree) for tree in trees] if trees else paths
 
 
+EXAMPLE_CONFIG = ".xennet.toml"  # an example's own configuration (site facts), at its top: never an input
+
+
+def lint_example(folder: Path, files: dict[str, str], trees: Sequence[str] = (),
+                 rules: Sequence[Rule] | None = None) -> LintResult:
+    """Write an example under `folder` and lint it as `xennet lint` would (every rule by default), with
+    the site facts of its own EXAMPLE_CONFIG when it has one."""
+    from xennet.config import Overrides, load_settings  # imports the runner: only when needed
+    from xennet.lint.runner import lint_paths
+
+    paths = write_example(folder, files, trees)
+    config = folder / EXAMPLE_CONFIG
+    site = load_settings([str(folder)], Overrides(config=str(config))).site if config.exists() else None
+    return lint_paths([path for path in paths if path != str(config)], select_rules() if rules is None else rules,
+                      site=site)
+
+
 def example_findings(rule: Rule, files: dict[str, str]) -> list[str]:
     """What `xennet lint` reports for `rule` on the example `files` (every rule runs, as root causes
     need the findings they join; only this rule's findings are kept), paths relative to the example."""
-    from xennet.lint.runner import lint_paths  # the runner imports every rule package: only when needed
-
     with tempfile.TemporaryDirectory(prefix="xennet-example-") as temp:
         folder = Path(temp).resolve() / EXAMPLE_FOLDER
         folder.mkdir()
-        result = lint_paths(write_example(folder, files, rule.example_trees), select_rules())
+        result = lint_example(folder, files, rule.example_trees)
         found: list[Finding] = [finding for finding in result.findings if finding.rule_id == rule.id]
         lines = [text.format_finding(finding, color=False) for finding in found]
         prefixes = {f"{folder}/", f"{Path(temp)}/{EXAMPLE_FOLDER}/"}

@@ -84,7 +84,9 @@ def lint_paths(
     findings = run_rules(model, [rule for rule in rules if rule.id not in AFTER_SUPPRESSIONS])
     findings, model.suppressed = apply_suppressions(findings, model.suppressions)
     late = [finding for rule in rules if rule.id in AFTER_SUPPRESSIONS for finding in rule.run(model)]
-    return LintResult(model=model, findings=findings + sorted(late, key=lambda finding: finding.sort_key))
+    roots = [finding for finding in findings if finding.explains]
+    rest = [finding for finding in findings if not finding.explains] + late
+    return LintResult(model=model, findings=roots + sorted(rest, key=lambda finding: finding.sort_key))
 
 
 def load_model(

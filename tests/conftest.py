@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,15 @@ def lint_files(
     explicitly, or, when `trees` names sub-folders, each of those folders as one host tree; with the
     site facts of a `.xennet.toml` among the files, as rule examples have them."""
     return lint_example(folder, files, trees, select_rules(select))
+
+
+@pytest.fixture
+def broken_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """tmp/broken: a copy of fixtures/broken (configs with real-world mistakes) to edit and add config
+    files to; the current folder is tmp."""
+    shutil.copytree(FIXTURES / "broken", tmp_path / "broken")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 @pytest.fixture

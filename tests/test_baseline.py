@@ -18,10 +18,8 @@ from xennet.findings import Finding, Location, Severity
 
 
 @pytest.fixture
-def case(tmp_path, monkeypatch) -> Path:
-    shutil.copytree(FIXTURES / "broken", tmp_path / "broken")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def case(broken_copy: Path) -> Path:
+    return broken_copy
 
 
 def lint(*args: str):

@@ -15,11 +15,8 @@ from xennet.cli import main
 
 
 @pytest.fixture
-def case(tmp_path, monkeypatch) -> Path:
-    """tmp/broken: a copy of fixtures/broken; the current folder is tmp."""
-    shutil.copytree(FIXTURES / "broken", tmp_path / "broken")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def case(broken_copy: Path) -> Path:
+    return broken_copy
 
 
 def run(*args: str):

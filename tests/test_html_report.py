@@ -150,16 +150,22 @@ EXPECTED_ON_SCREEN = {
 }
 
 
+def _screenshot(browser: str, page: Path, tmp_path: Path, name: str) -> subprocess.CompletedProcess[str]:
+    """Render `page` to a PNG, check it has content, keep a copy in .artifacts/ to look at."""
+    screenshot = tmp_path / name
+    shot = _browse(browser, page, tmp_path / "profile", f"--screenshot={screenshot}")
+    assert screenshot.exists() and screenshot.stat().st_size > 10_000, shot.stderr[-2000:]
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copy(screenshot, ARTIFACTS / screenshot.name)
+    return shot
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED_ON_SCREEN))
 def test_report_in_headless_chromium(name: str, reports: dict[str, tuple[LintResult, str]], tmp_path: Path) -> None:
     browser = _chromium()
     page = tmp_path / f"{name}.html"
     page.write_text(reports[name][1], encoding="utf-8")
-    screenshot = tmp_path / f"html-report-{name}.png"
-    shot = _browse(browser, page, tmp_path / "profile", f"--screenshot={screenshot}")
-    assert screenshot.exists() and screenshot.stat().st_size > 10_000, shot.stderr[-2000:]
-    ARTIFACTS.mkdir(exist_ok=True)
-    shutil.copy(screenshot, ARTIFACTS / screenshot.name)
+    shot = _screenshot(browser, page, tmp_path, f"html-report-{name}.png")
     dump = _browse(browser, page, tmp_path / "profile", "--dump-dom")
     assert dump.returncode == 0, dump.stderr[-2000:]
     root_cause, picture = EXPECTED_ON_SCREEN[name]
@@ -210,11 +216,7 @@ def test_bundle_layout_report_in_headless_chromium(layout: str, tmp_path: Path) 
     page = tmp_path / f"{layout}-probed.html"
     page.write_text(report.read_text(encoding="utf-8").replace("</body>", VISIBILITY_PROBE + "</body>"),
                     encoding="utf-8")
-    screenshot = tmp_path / f"html-report-layout-{layout}.png"
-    shot = _browse(browser, report, tmp_path / "profile", f"--screenshot={screenshot}")
-    assert screenshot.exists() and screenshot.stat().st_size > 10_000, shot.stderr[-2000:]
-    ARTIFACTS.mkdir(exist_ok=True)
-    shutil.copy(screenshot, ARTIFACTS / screenshot.name)
+    shot = _screenshot(browser, report, tmp_path, f"html-report-layout-{layout}.png")
     dump = _browse(browser, page, tmp_path / "profile", "--dump-dom")
     assert dump.returncode == 0, dump.stderr[-2000:]
     assert _console_errors(shot.stderr + dump.stderr) == []

@@ -59,6 +59,18 @@ def test_every_section_is_there(reports: dict[str, tuple[LintResult, str]]) -> N
     assert 'id="ports"' in captures and 'id="echo-sizes"' in captures
 
 
+def test_explained_findings_do_not_repeat_the_root_cause() -> None:
+    """The demo's C101 lists every location and the fix once; N170, P120 and P140 under it show their
+    own message and evidence, not the root cause's related locations nor a fix of their own."""
+    result = lint_paths([str(FIXTURES / "demo")], all_rules())
+    html = render_html(result)
+    root_causes = html[html.index('id="root-causes"'):html.index('id="topology"')]
+    explained = root_causes[root_causes.index('class="explained"'):]
+    assert root_causes.count('class="fix"') == 1 and 'class="fix"' not in explained
+    assert "lsmod:5:1</a>" in root_causes and "lsmod:5:1</a>" not in explained
+    assert all(rule in explained for rule in ("N170", "P120", "P140"))
+
+
 def test_root_cause_first_then_the_rest(reports: dict[str, tuple[LintResult, str]]) -> None:
     html = reports["vlan-bridge-nf"][1]
     root_causes = html[html.index('id="root-causes"'):html.index('id="topology"')]

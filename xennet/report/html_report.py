@@ -52,6 +52,8 @@ class FindingView:
     location: Link
     related: list[Link]
     explained: list[FindingView]
+    nested: bool = False  # explained by a root cause: its fix is the root cause's
+
 
     @property
     def message(self) -> str:
@@ -63,7 +65,7 @@ class FindingView:
 
     @property
     def fix(self) -> str:
-        return safe(self.finding.fix)
+        return "" if self.nested else safe(self.finding.fix)
 
 
 def link(location: Location, base: str = "") -> Link:
@@ -92,10 +94,13 @@ def common_base(paths: list[str]) -> str:
     return "" if base in ("", os.sep, os.curdir) else base
 
 
-def _view(finding: Finding, base: str = "") -> FindingView:
-    """The finding and, nested, the findings it explains (a root cause's `explains`)."""
-    explained = [_view(inner, base) for inner in finding.explains]
-    return FindingView(finding, link(finding.location, base), [link(loc, base) for loc in finding.related], explained)
+def _view(finding: Finding, base: str = "", under: Finding | None = None) -> FindingView:
+    """The finding and, nested, the findings it explains (a root cause's `explains`), these without
+    the related locations the root cause already lists and without their own fix (as in text)."""
+    shown = {under.location, *under.related} if under is not None else set()
+    related = [link(loc, base) for loc in finding.related if loc not in shown]
+    explained = [_view(inner, base, finding) for inner in finding.explains]
+    return FindingView(finding, link(finding.location, base), related, explained, nested=under is not None)
 
 
 def _is_root_cause(finding: Finding) -> bool:

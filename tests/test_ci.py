@@ -179,4 +179,8 @@ def test_completion_proposes_commands_and_options():
         .splitlines() == ["plain,lint"]
     proposed = completion({"_XENNET_COMPLETE": "bash_complete", "COMP_WORDS": "xennet lint --format ",
                            "COMP_CWORD": "3"}).splitlines()
-    assert {"plain,text", "plain,json"} <= set(proposed)
+    assert {"plain,text", "plain,json", "plain,sarif"} <= set(proposed)
+    explain = {"_XENNET_COMPLETE": "bash_complete", "COMP_CWORD": "2"}
+    codes = completion({**explain, "COMP_WORDS": "xennet explain C10"})
+    assert codes.splitlines() == [f"plain,C10{n}" for n in range(1, 6)]
+    assert completion({**explain, "COMP_WORDS": "xennet explain vif-mac-m"}).splitlines() == ["plain,vif-mac-multicast"]

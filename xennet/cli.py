@@ -449,8 +449,14 @@ def rules_command(output_format: str) -> None:
     click.echo(rules_doc.render_table(all_rules(), output_format))
 
 
+def _rule_codes(_context: click.Context, _parameter: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of `xennet explain`: the rule IDs and slugs that start with what was typed."""
+    codes = [code for rule in all_rules() for code in (rule.id, rule.slug)]
+    return [code for code in codes if code.lower().startswith(incomplete.lower())]
+
+
 @main.command()
-@click.argument("code")
+@click.argument("code", shell_complete=_rule_codes)
 def explain(code: str) -> None:
     """Print a rule's documentation (ID or slug) with its bad and good examples."""
     rule = find_rule(code)

@@ -53,6 +53,9 @@ def test_later_runs_report_only_new_findings_even_after_lines_moved(case):
         "1 finding (1 error, 0 warnings, 0 info) in 6 files; 1 file not recognized and skipped (-v lists them)"
         " (12 more in the baseline).")
     assert result.exit_code == 1
+    document = json.loads(lint("--format", "json").output)
+    assert [finding["rule_id"] for finding in document["findings"]] == ["X111"]
+    assert document["summary"]["left_out"] == {"suppressed": 0, "ignored": 0, "baselined": 12}
 
 
 def test_unchanged_tree_is_clean_against_its_baseline(case):

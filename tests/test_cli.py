@@ -72,6 +72,7 @@ def test_json_output_matches_golden_and_schema():
     ]
     assert found == EXPECTED
     assert document["summary"]["counts"] == {"info": 0, "warning": 6, "error": 6}
+    assert document["summary"]["left_out"] == {"suppressed": 0, "ignored": 0, "baselined": 0}
     assert document["summary"]["files_skipped"] == [
         {"path": "fixtures/broken/README", "reason": "not a Xen config or a network source xennet reads"}
     ]

@@ -3,6 +3,7 @@ fixtures (xl, xm, SXP, ifcfg), what `xennet lint` then prints, E007/E008 and --n
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -69,6 +70,8 @@ def test_comment_on_the_line_above_covers_the_next_line_by_slug(broken):
     assert not [hit for hit in hits(result.output) if hit.startswith("X120")]
     assert "X101 broken/web01.cfg:7" in hits(result.output)
     assert result.exit_code == 1  # other errors remain
+    summary = json.loads(lint("broken", "--format", "json").output)["summary"]
+    assert summary["left_out"] == {"suppressed": 1, "ignored": 0, "baselined": 0}
 
 
 def test_a_trailing_comment_does_not_cover_the_next_line(broken):

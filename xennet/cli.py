@@ -212,7 +212,7 @@ def pcap_command(files: tuple[str, ...], port_options: tuple[str, ...], mtu_opti
     if options.output_format in MACHINE_FORMATS:
         _print_result(outcome, options)
     elif options.output_format == "json":
-        click.echo(ports_report.render_json(_lint_json(result), captures))
+        click.echo(ports_report.render_json(_lint_json(outcome), captures))
     else:
         _print_result(outcome, options)
         click.echo(ports_report.render_text(captures))
@@ -264,7 +264,7 @@ def bundle_command(paths: tuple[str, ...], inventory: bool, guest_options: tuple
     if options.output_format in MACHINE_FORMATS:
         _print_result(outcome, options)
     elif options.output_format == "json":
-        document = ports_report.render_json(_lint_json(result), captures)
+        document = ports_report.render_json(_lint_json(outcome), captures)
         click.echo(inventory_report.render_json(document, result.model) if inventory else document)
     else:
         _print_result(outcome, options)
@@ -382,7 +382,7 @@ def _print_result(outcome: Outcome, options: FindingOptions) -> None:
         click.echo(report, nl=not report.endswith("\n"))
         return
     if options.output_format == "json":
-        click.echo(_lint_json(result))
+        click.echo(_lint_json(outcome))
         return
     model = result.model
     files = model.analyzed
@@ -408,8 +408,10 @@ def _print_result(outcome: Outcome, options: FindingOptions) -> None:
     click.echo(line)
 
 
-def _lint_json(result: LintResult) -> str:
-    return json_report.render(result.findings, result.model.analyzed, result.model.skipped)
+def _lint_json(outcome: Outcome) -> str:
+    model = outcome.result.model
+    left_out = {"suppressed": len(model.suppressed), "ignored": len(outcome.ignored), "baselined": outcome.baselined}
+    return json_report.render(outcome.result.findings, model.analyzed, model.skipped, left_out)
 
 
 main.add_command(collect_command)

@@ -131,6 +131,8 @@ class EchoRequests:
 
 def _whole_sizes(captures: CaptureSet, sightings: Sightings) -> Sightings:
     """`sightings` with the first fragments sized by their whole datagram."""
+    if not is_fragment(sightings.rows).any():
+        return sightings  # nothing to size: spare gathering every fragment of every port
     whole = datagram_lengths(sightings.rows, gather(captures, is_fragment).rows)
     return Sightings(sightings.rows, sightings.port, np.where(whole > 0, whole, sightings.size))
 

@@ -206,3 +206,14 @@ def deliveries(captures: CaptureSet, window_ns: int = WINDOW_NS) -> list[Deliver
         copy[missing] = _other_shape(ingress, egress, np.flatnonzero(inside)[missing], window_ns)
         found.append(Delivery(ingress, egress, rows[inside], copy, int(expected.sum() - inside.sum())))
     return found
+
+
+def home_port(captures: CaptureSet, mac: int, window_ns: int = WINDOW_NS) -> CapturedPort | None:
+    """The compared port the unicast `mac` lives behind (MAC learning over the captures, as for
+    `deliveries`), or None when it is not placed or fewer than two ports were compared."""
+    ports = [port for port in captures.compared if len(port.traffic)]
+    if len(ports) < 2 or mac & GROUP_BIT:
+        return None
+    homes = captures.derived("mac homes", lambda: mac_homes(ports, window_ns))
+    home = int(homes.of(np.array([mac], dtype=np.uint64))[0])
+    return ports[home] if home != NOWHERE else None

@@ -358,3 +358,18 @@ def test_many_unanswered_arp_targets_are_summed_up(tmp_path):
     (summary,) = [f for f in found if "more IPv4 address" in f.message]
     assert summary.message == (f"{26 - MAX_GROUPS} more IPv4 address(es) asked for by {26 - MAX_GROUPS} unanswered"
                                " ARP request(s), not listed one by one")
+
+
+def test_unanswered_pings_are_also_about_the_targets_port(tmp_path):
+    """vif1.0's guest pings vif2.0's: the finding is at vif1.0 (where the requests were seen) and also
+    about vif2.0, behind which the captures place the target's MAC (a root cause about vif2.0 can
+    explain it)."""
+    reply = icmp_frame(100, ICMP_ECHO_REPLY, seq=1, ident=7, src="198.18.0.2", dst="198.18.0.1", eth_src=OTHER,
+                       eth_dst=GUEST)
+    ports = {
+        "vif1.0": [(0, ping(100, 1)), (0.0003, reply), (1, ping(1600, 2)), (3, ipv4_frame(100))],
+        "vif2.0": [(0.0001, ping(100, 1)), (0.0002, reply), (3.0001, ipv4_frame(100))],
+    }
+    (finding,) = lint(tmp_path, ports)
+    assert (finding.rule_id, finding.subject, finding.also_about) == ("P140", "vif1.0", ("vif2.0",))
+    assert finding.is_about({"vif2.0"}) and not finding.is_about({"vif3.0"})

@@ -61,8 +61,9 @@ class Location:
 class Finding:
     """One problem: which rule, how bad, what and where, plus the other places involved.
 
-    `subject` names what the finding is about (a bridge, a port, a domain) for correlation; a
-    root-cause finding (family C) carries in `explains` the findings it explains, which are then
+    `subject` names what the finding is about (a bridge, a port, a domain) for correlation, and
+    `also_about` the other things it involves (the port of a ping's target, where the requester's is
+    the subject); a root-cause finding (family C) carries in `explains` the findings it explains, which are then
     reported under it instead of on their own."""
 
     rule_id: str
@@ -75,6 +76,11 @@ class Finding:
     fix: str = ""
     subject: str = ""
     explains: tuple[Finding, ...] = ()
+    also_about: tuple[str, ...] = ()
+
+    def is_about(self, subjects: set[str]) -> bool:
+        """Whether the finding's subject, or one of the other things it involves, is in `subjects`."""
+        return self.subject in subjects or not subjects.isdisjoint(self.also_about)
 
     def flattened(self) -> tuple[Finding, ...]:
         """This finding and, after it, the findings it explains."""

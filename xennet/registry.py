@@ -42,6 +42,7 @@ class Problem:
     severity: Severity | None = None  # only for rules whose docs say the severity depends on the facts
     subject: str = ""  # what the finding is about (bridge, port, domain), for correlation rules
     explains: tuple[Finding, ...] = ()  # root causes (family C): the findings this one explains
+    also_about: tuple[str, ...] = ()  # other subjects the finding involves (Finding.also_about)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class Rule:
                 fix=problem.fix or self.fix,
                 subject=problem.subject,
                 explains=problem.explains,
+                also_about=problem.also_about,
             )
 
     def matches(self, code: str) -> bool:

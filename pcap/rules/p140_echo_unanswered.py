@@ -10,6 +10,7 @@ from xennet.findings import Severity
 from xennet.registry import Problem
 
 from ..craft import ICMP_ECHO_REPLY, icmp_frame, latin1, pcap_bytes
+from ..crossport import home_port
 from ..evidence import MAX_EXAMPLES, MAX_GROUPS, size_range, when
 from ..icmp import EchoFlow, echo_requests
 
@@ -72,8 +73,10 @@ def check(model) -> Iterator[Problem]:
         shown = unanswered.take(np.arange(min(len(unanswered), MAX_EXAMPLES)))
         evidence = tuple(_example(ports[p].name, row, int(size))
                          for row, p, size in zip(shown.rows, shown.port, shown.size, strict=True))
+        target = home_port(model.captures, int(flow.requests.rows["eth_dst"][0]))
         yield Problem(_message(flow, [p.name for p in seen]), seen[0].location,
-                      related=tuple(p.location for p in seen[1:]), evidence=evidence, subject=seen[0].name)
+                      related=tuple(p.location for p in seen[1:]), evidence=evidence, subject=seen[0].name,
+                      also_about=(target.name,) if target is not None and target is not seen[0] else ())
     if len(flows) > MAX_GROUPS:
         rest = flows[MAX_GROUPS:]
         yield Problem(f"{len(rest)} more echo flow(s) (requester, target) with"

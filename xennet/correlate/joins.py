@@ -68,11 +68,11 @@ def vif_devices(_dom0: Host | None, device: str) -> set[str]:
 
 def cases(model, cause_rule: str, symptom_rules: tuple[str, ...], reach: Reach) -> Iterator[Case]:
     """Each non-info finding of `cause_rule` with a subject that has findings of `symptom_rules`
-    whose subjects it reaches."""
+    about what it reaches (their subject, or another thing they involve)."""
     for cause in model.findings:
         if cause.rule_id != cause_rule or cause.severity is Severity.INFO or not cause.subject:
             continue
         subjects = reach(model.dom0, cause.subject)
-        seen = [found for found in model.findings if found.rule_id in symptom_rules and found.subject in subjects]
+        seen = [found for found in model.findings if found.rule_id in symptom_rules and found.is_about(subjects)]
         if seen:
             yield Case(cause, seen)

@@ -117,6 +117,7 @@ def test_with_configs_are_linted_alongside():
         ([f"{PCAP}/missing.pcap"], f"no such file or directory: {PCAP}/missing.pcap"),
         (["--with", "missing-dir", f"{PCAP}/single-tcp-syn.pcap"], "no such file or directory: missing-dir"),
         ([], "no capture given"),
+        (["--with", "fixtures/broken"], "no capture given or found"),
         (["--select", "P999", f"{PCAP}/single-tcp-syn.pcap"], "unknown rule code(s): P999"),
     ],
 )
@@ -125,6 +126,13 @@ def test_unusable_arguments_are_usage_errors(args, message):
     assert result.exit_code == 2
     (error,) = [line for line in result.output.splitlines() if line.startswith("Error: ")]
     assert error.startswith(f"Error: {message}")
+
+
+def test_captures_inside_a_with_bundle_are_read():
+    """`xennet pcap --with BUNDLE`: the captures a `xennet collect` bundle (or any tree) holds are its ports."""
+    result = invoke("--with", "fixtures/demo")
+    assert result.exit_code == 1
+    assert [line[0] for line in table_lines(result.output)[1:]] == ["vif3.0", "vif4.0"]
 
 
 def test_json_ports_match_the_documented_example():

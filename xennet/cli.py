@@ -196,7 +196,7 @@ def pcap_command(files: tuple[str, ...], port_options: tuple[str, ...], mtu_opti
     """Check packet captures (pcap, pcapng) FILES: findings as `xennet lint` reports them, then each port's
     packets, bytes, largest IP packet, fragments and MTU."""
     ports, mtus = _ports_and_mtus(port_options, mtu_options)
-    if not files and not ports:
+    if not files and not ports and not with_paths:
         raise click.UsageError("no capture given: name FILE... or --port NAME=FILE")
     missing = next((path for path in [*files, *ports.values(), *with_paths] if not os.path.exists(path)), None)
     if missing is not None:
@@ -209,6 +209,8 @@ def pcap_command(files: tuple[str, ...], port_options: tuple[str, ...], mtu_opti
                       settings)
     result = outcome.result
     captures = result.model.captures.ports if result.model.captures is not None else []
+    if not captures:  # only --with paths were given (a `xennet collect` bundle holds its captures)
+        raise click.UsageError("no capture given or found: name FILE... or --port NAME=FILE")
     if options.output_format in MACHINE_FORMATS:
         _print_result(outcome, options)
     elif options.output_format == "json":

@@ -149,3 +149,16 @@ def test_readme_shows_the_real_demo_output_and_every_rule():
     assert (GOLDEN / "broken.txt").read_text() in readme
     for rule in all_rules():
         assert f"| {rule.id} | `{rule.slug}` | {rule.severity.value} |" in readme
+
+
+@pytest.mark.parametrize("command", [
+    ["lint", "fixtures/hosts/vlan-bridge-nf/dom0", "fixtures/hosts/vlan-bridge-nf/guest3",
+     "fixtures/hosts/vlan-bridge-nf/guest4"],
+    ["model", "fixtures/hosts/vlan-bridge-nf/dom0", "fixtures/hosts/vlan-bridge-nf/guest3"],
+])
+def test_readme_examples_are_real_output(command: list[str]) -> None:
+    """The README's `xennet lint` and `xennet model` examples of the field case are what xennet prints
+    (the model example shows the first lines)."""
+    output = invoke(*command).output
+    shown = "\n".join(output.splitlines()[:16]) + "\n" if command[0] == "model" else output
+    assert f"$ xennet {' '.join(command)}\n{shown}" in (ROOT / "README.md").read_text()

@@ -58,7 +58,9 @@ _SXP_HEAD = re.compile(
     r"\(\s*(?:domain|vm|vnet|device|vif|image|xend-[\w-]+|xen-api-server|network-script|vif-script"
     r"|dom0-[\w-]+|enable-dom0-ballooning|pci_ids|unconstrained_dev_ids)(?=[\s()]|$)"
 )
-_XM_NAME = re.compile(r"(?<![a-z0-9])xm(?:example|config|domain)?(?![a-z0-9])", re.IGNORECASE)
+# "xm" as a word of the path (xmexample1, /etc/xen/xm-configs/); `_` counts as a letter so that the random
+# names of temporary folders (tempfile's [a-z0-9_]: "tmpk_xm_3ab") never read as a hint
+_XM_NAME = re.compile(r"(?<![a-z0-9_])xm(?:example|config|domain)?(?![a-z0-9_])", re.IGNORECASE)
 _XM_COMMENT = re.compile(r"#.*\b(?:xm|xend)\b", re.IGNORECASE)
 _PYTHON_KEYWORD = re.compile(
     r"^[ \t]*(?:import|from|def|class|if|elif|else|for|while|try|except|finally|with|print|return)\b"

@@ -130,3 +130,15 @@ def test_detected_sxp_and_xm_parse_cleanly():
 @given(st.binary(max_size=200))
 def test_never_raises_on_random_bytes(data):
     detect_format("f.cfg", data.decode("latin-1"))
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("/srv/xm-configs/web.cfg", ConfigFormat.XM),  # a folder named for xm is a hint
+    ("/etc/xen/xm/web.cfg", ConfigFormat.XM),
+    ("/tmp/xennet-example-k_xm_3ab/example/web.cfg", ConfigFormat.XL),  # a temporary folder's random name is not
+    ("/tmp/pytest-of-root/test_xm_0/web.cfg", ConfigFormat.XL),
+])
+def test_xm_in_the_path_is_a_word_not_part_of_a_random_name(path, expected):
+    """An ambiguous file (valid xl and xm) is xm only when its path says so as a word: rule pages are
+    generated in temporary folders, whose names must not flip the format (found as a flaky rule doc)."""
+    assert detect_format(path, 'name = "web"\nvif = [ "mac=00:16:3e:5a:01:02,brige=xenbr0" ]\n') is expected

@@ -19,7 +19,8 @@ from xennet.baseline import BaselineError
 from xennet.collect.command import collect_command
 from xennet.config import MAX_MTU, MIN_MTU, ConfigError, OptionError, Overrides, Settings, load_settings
 from xennet.discover import Candidate, MissingPathError
-from xennet.finalize import EXIT_USAGE, Outcome, finalize
+from xennet.exitcodes import EXIT_USAGE
+from xennet.finalize import Outcome, finalize
 from xennet.findings import by_importance, flatten
 from xennet.lint.runner import GuestOptionError, LintResult, lint_paths, load_model
 from xennet.pcap.load import CaptureOptions

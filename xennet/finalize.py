@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 
 from xennet import baseline
 from xennet.config import Settings
+from xennet.exitcodes import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE
 from xennet.findings import Finding, Severity, flatten, prune
 from xennet.lint.runner import LintResult
 from xennet.registry import code_matches
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 @dataclass

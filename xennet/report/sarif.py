@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
 from xennet import __version__, fingerprint
+from xennet.exitcodes import EXIT_USAGE
 from xennet.findings import Finding, Location, Severity, flatten
 from xennet.registry import Rule, find_rule
 from xennet.report.rules_doc import render_rule
@@ -24,7 +25,6 @@ TOOL_URI = "https://github.com/xennet/xennet"
 RULE_DOCS_URL = f"{TOOL_URI}/blob/main/docs/rules"  # docs/rules/ID.md, one page per rule
 SRCROOT = "%SRCROOT%"  # relative paths are relative to where xennet ran: the checkout in CI
 FINGERPRINT_KEY = "xennetFingerprint/v1"
-EXIT_USAGE = 2  # the exit status of a run that could not do its job (bad usage, unreadable input)
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
